@@ -1,0 +1,50 @@
+package io.cairn.datapath.extentstore;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The per-node extent store: replicas of extent groups in files on the node's disks, with their
+ * local metadata (per-slice CRC32C checksums, the disk that holds them). Global metadata (which
+ * vDisk block an extent holds, which nodes hold replicas) lives in the ExtentGroup actors, not here.
+ *
+ * <p>Offsets are bytes within the extent group ({@code slot * extentSize + offsetInExtent}). Every
+ * read verifies the checksum of every slice it touches; a write is durable when its future
+ * completes, and a crash during a write never leaves a slice that fails its checksum for data
+ * that was acknowledged earlier. Thread-safe; blocking file I/O runs on the store's own threads.
+ */
+public interface ExtentStore extends AutoCloseable {
+
+  /**
+   * Creates the local replica of extent group {@code egroupId} on disk {@code diskId}, or on the
+   * disk placement prefers when {@code diskId} is null. Idempotent: returns the disk that holds it.
+   * A never-written range of a new egroup reads as zeros.
+   */
+  String create(long egroupId, String diskId);
+
+  /** Whether this node holds a replica of the egroup. */
+  boolean contains(long egroupId);
+
+  /**
+   * Reads {@code length} bytes at {@code offset} of the egroup; the returned buffer is owned by the
+   * caller. Fails with {@code VDiskIoException(UNRECOVERED_READ_ERROR)} when a slice fails its
+   * checksum (the data is never returned), or NOT_READY when the egroup has no local replica.
+   */
+  CompletableFuture<ByteBuf> read(long egroupId, long offset, int length);
+
+  /**
+   * Writes {@code data.readableBytes()} bytes at {@code offset}; completes when durable. The caller
+   * keeps ownership of {@code data}, which must stay valid until the future completes.
+   */
+  CompletableFuture<Void> write(long egroupId, long offset, ByteBuf data);
+
+  /** Deletes the local replica and its metadata, freeing its space. Idempotent. */
+  CompletableFuture<Void> delete(long egroupId);
+
+  /** Capacity and usage of every disk. */
+  List<DiskUsage> disks();
+
+  @Override
+  void close();
+}
