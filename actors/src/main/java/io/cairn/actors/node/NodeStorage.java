@@ -1,0 +1,32 @@
+package io.cairn.actors.node;
+
+import io.cairn.config.CairnSettings;
+import io.cairn.datapath.extentstore.ExtentStore;
+import io.cairn.datapath.oplog.OpLog;
+import java.util.concurrent.Executor;
+
+/**
+ * The node-local data path the entities running on this node use: the OpLog, the extent store,
+ * and an executor for the little blocking work an actor must not do on its own thread (an OpLog
+ * capture, a replica file creation). Owned by the node's main, which closes them after the actor
+ * system has stopped.
+ *
+ * @param nodeId this node's id
+ * @param settings every setting of the node
+ * @param oplog the node's OpLog
+ * @param extentStore the node's extent store
+ * @param blockingExecutor runs short blocking calls off the actors' dispatcher
+ */
+public record NodeStorage(
+    String nodeId, CairnSettings settings, OpLog oplog, ExtentStore extentStore, Executor blockingExecutor) {
+
+  /** Bytes of one extent (= one vBlock). */
+  public int extentSize() {
+    return settings.extentStore().extentSizeBytes();
+  }
+
+  /** Extents per extent group. */
+  public int extentsPerEgroup() {
+    return settings.extentStore().extentsPerEgroup();
+  }
+}

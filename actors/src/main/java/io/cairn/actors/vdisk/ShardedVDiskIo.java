@@ -1,0 +1,64 @@
+package io.cairn.actors.vdisk;
+
+import io.cairn.datapath.vdisk.VDiskIo;
+import io.cairn.datapath.vdisk.VDiskIoException;
+import io.cairn.datapath.vdisk.VDiskIoException.Kind;
+import io.netty.buffer.ByteBuf;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * {@link VDiskIo} over the vDisk's sharded controller: each call is one message to the
+ * controller entity (wherever sharding placed it), the reply completes the future. Called from
+ * portal threads; holds no state but the entity reference.
+ */
+public final class ShardedVDiskIo implements VDiskIo {
+
+  private final EntityRef<VDiskController.Command> controller;
+  private final Duration timeout;
+
+  public ShardedVDiskIo(ClusterSharding sharding, long vdiskId, Duration timeout) {
+    this.controller = sharding.entityRefFor(VDiskController.ENTITY_TYPE_KEY, Long.toString(vdiskId));
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletableFuture<ByteBuf> read(long offset, int length) {
+    CompletionStage<VDiskController.ReadResult> reply =
+        controller.ask(r -> new VDiskController.Read(offset, length, r), timeout);
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return r.data();
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> write(long offset, ByteBuf data) {
+    CompletionStage<VDiskController.IoResult> reply;
+    try {
+      reply = controller.ask(r -> new VDiskController.Write(offset, data, r), timeout);
+    } catch (RuntimeException e) {
+      data.release();
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "write not sent: " + e, e));
+    }
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> flush() {
+    CompletionStage<VDiskController.IoResult> reply = controller.ask(VDiskController.Flush::new, timeout);
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return null;
+    });
+  }
+}

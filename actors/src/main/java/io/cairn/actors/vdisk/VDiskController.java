@@ -1,0 +1,671 @@
+package io.cairn.actors.vdisk;
+
+import io.cairn.actors.config.ClusterConfig;
+import io.cairn.actors.config.VDiskSpec;
+import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.egroup.Replica;
+import io.cairn.actors.node.NodeStorage;
+import io.cairn.datapath.oplog.OpLogCapture;
+import io.cairn.datapath.vdisk.VDiskIoException;
+import io.cairn.datapath.vdisk.VDiskIoException.Kind;
+import io.cairn.serialization.CairnSerializable;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The controller of one vDisk (AOS: the vdisk controller in Stargate): a sharded persistent entity,
+ * the single writer of the vDisk's block map, through which every I/O of the vDisk passes.
+ *
+ * <p><b>Writes.</b> The write characterizer counts the bytes of write I/O outstanding on the vDisk;
+ * above {@code oplog-skip-min-outstanding-write-bytes} a write is sequential and goes straight to
+ * the extent store (after a SUPERSEDE record in the OpLog, so that no older OpLog record can be
+ * drained over it after a crash); every other write, and any write overlapping undrained OpLog
+ * data, is appended to the OpLog and acknowledged once durable there.
+ *
+ * <p><b>Reads.</b> When the range has undrained OpLog data, the OpLog capture is taken first, then
+ * the block map is consulted and the extent store read, then the capture laid on top: a drain that
+ * completes in between is either in the capture or already mapped.
+ *
+ * <p><b>Block map.</b> A vBlock is mapped on its first write to the extent store (a drain or a
+ * sequential write): the controller takes slots of its open extent group from the ExtentGroup
+ * entity, then persists the mapping, then writes the bytes. Allocation requests are batched into
+ * rounds, one at a time. The block map is mutable and confined to this actor; snapshots copy it.
+ *
+ * <p>Threading: handlers run on the actor; I/O futures complete on data-path threads, which reply
+ * to the requester directly and send the actor only what changes its state.
+ */
+public final class VDiskController
+    extends EventSourcedBehaviorWithEnforcedReplies<VDiskController.Command, VDiskController.Event, VDiskController.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "VDiskController");
+
+  /** Registers the entity type with sharding on this node; controllers are never passivated. */
+  public static void init(ActorSystem<?> system, NodeStorage storage, ActorRef<ClusterConfig.Command> config) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            ctx -> create(Long.parseLong(ctx.getEntityId()), storage, config))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(long vdiskId, NodeStorage storage, ActorRef<ClusterConfig.Command> config) {
+    return Behaviors.setup(ctx -> new VDiskController(ctx, vdiskId, storage, config));
+  }
+
+  // --- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CairnSerializable {}
+
+  /** Makes the controller serve {@code spec}; idempotent. */
+  public record Initialize(VDiskSpec spec, ActorRef<Ack> replyTo) implements Command {}
+
+  /** Reads {@code length} bytes at {@code offset}. */
+  public record Read(long offset, int length, ActorRef<ReadResult> replyTo) implements Command {}
+
+  /** Writes {@code data} at {@code offset}; the controller owns and releases {@code data}. */
+  public record Write(long offset, ByteBuf data, ActorRef<IoResult> replyTo) implements Command {}
+
+  /** Drains OpLog bytes into the extent store; {@code data} stays owned by the OpLog. */
+  public record Drain(long offset, ByteBuf data, ActorRef<DrainResult> replyTo) implements Command {}
+
+  /** Completes when every acknowledged write is durable. */
+  public record Flush(ActorRef<IoResult> replyTo) implements Command {}
+
+  /** The vDisk was deleted: drop its OpLog records and release its extents. */
+  public record Destroy(ActorRef<Ack> replyTo) implements Command {}
+
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /** Results of internal steps, sent by the actor to itself. Never leave the node. */
+  private sealed interface Internal extends Command {}
+
+  private record WriteFinished(int length) implements Internal {}
+
+  private record Captured(Read read, OpLogCapture capture, Throwable failure) implements Internal {}
+
+  private record RoundStep() implements Internal {}
+
+  private record IdsReplied(ClusterConfig.Reply reply, Throwable failure) implements Internal {}
+
+  private record Allocation(long[] requested, ExtentGroup.Allocated allocated, Throwable failure) implements Internal {}
+
+  // --- replies --------------------------------------------------------------------------------
+
+  public record Ack(boolean ok, String message) implements CairnSerializable {}
+
+  /** A read's bytes (owned by the receiver) or its failure ({@code error} non-null). */
+  public record ReadResult(ByteBuf data, Kind error, String message) implements CairnSerializable {}
+
+  /** Success when {@code error} is null. */
+  public record IoResult(Kind error, String message) implements CairnSerializable {
+    static final IoResult OK = new IoResult(null, null);
+  }
+
+  /** A drain's outcome; {@code gone} when the vDisk no longer exists. */
+  public record DrainResult(boolean ok, boolean gone, String message) implements CairnSerializable {}
+
+  /**
+   * @param mappedBlocks vBlocks with a block-map entry
+   * @param egroups extent groups referenced
+   * @param undrainedBytes OpLog bytes not yet drained
+   * @param outstandingWriteBytes bytes of write I/O in flight
+   */
+  public record Stats(long vdiskId, boolean active, long mappedBlocks, long[] egroups, long undrainedBytes,
+      long outstandingWriteBytes) implements CairnSerializable {}
+
+  // --- events ---------------------------------------------------------------------------------
+
+  /** Persisted facts. Hand-written serializers: {@link VDiskEventSerializers}. */
+  public sealed interface Event extends CairnSerializable {}
+
+  public record Initialized(VDiskSpec spec) implements Event {}
+
+  /** Egroup ids {@code [start, end)} were reserved for this vDisk. */
+  public record EgroupIdsReserved(long start, long end) implements Event {}
+
+  /** New writes go to egroup {@code egroupId} (the next reserved id). */
+  public record EgroupOpened(long egroupId) implements Event {}
+
+  /** {@code vblocks[i]} now lives in slot {@code slots[i]} of {@code egroupId}. */
+  public record BlocksMapped(long egroupId, long[] vblocks, int[] slots) implements Event {}
+
+  public record Destroyed() implements Event {}
+
+  // --- state ----------------------------------------------------------------------------------
+
+  public sealed interface State extends CairnSerializable {}
+
+  public record Uninitialized() implements State {}
+
+  public record Gone() implements State {}
+
+  /**
+   * A serving vDisk. Mutable (the block map can hold millions of entries); confined to the actor,
+   * copied into a {@link ActiveSnapshot} for persistence.
+   */
+  public static final class Active implements State {
+    final VDiskSpec spec;
+    final BlockMap map;
+    /** Reserved egroup ids not yet used: {@code [nextEgroupId, endEgroupId)}. */
+    long nextEgroupId;
+    long endEgroupId;
+    /** The egroup new vBlocks go to (0 = none), and how many of its slots this vDisk mapped. */
+    long openEgroup;
+    int openUsed;
+
+    Active(VDiskSpec spec, BlockMap map, long nextEgroupId, long endEgroupId, long openEgroup, int openUsed) {
+      this.spec = spec;
+      this.map = map;
+      this.nextEgroupId = nextEgroupId;
+      this.endEgroupId = endEgroupId;
+      this.openEgroup = openEgroup;
+      this.openUsed = openUsed;
+    }
+
+    public VDiskSpec spec() {
+      return spec;
+    }
+
+    Active apply(Event e) {
+      if (e instanceof BlocksMapped m) {
+        for (int i = 0; i < m.vblocks().length; i++) map.put(m.vblocks()[i], m.egroupId(), m.slots()[i]);
+        if (m.egroupId() == openEgroup) openUsed += m.vblocks().length;
+      } else if (e instanceof EgroupIdsReserved r) {
+        nextEgroupId = r.start();
+        endEgroupId = r.end();
+      } else if (e instanceof EgroupOpened o) {
+        openEgroup = o.egroupId();
+        openUsed = 0;
+        nextEgroupId = o.egroupId() + 1;
+      }
+      return this;
+    }
+  }
+
+  /** Immutable copy of {@link Active} as stored in a snapshot. */
+  public record ActiveSnapshot(VDiskSpec spec, long[] vblocks, long[] locations, long nextEgroupId,
+      long endEgroupId, long openEgroup, int openUsed) implements CairnSerializable {}
+
+  // --- behaviour ------------------------------------------------------------------------------
+
+  private final ActorContext<Command> ctx;
+  private final long vdiskId;
+  private final NodeStorage storage;
+  private final ActorRef<ClusterConfig.Command> config;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final long sequentialThreshold;
+  private final int extentSize;
+
+  /** Bytes of write I/O accepted and not yet acknowledged (the write characterizer's input). */
+  private long outstandingWriteBytes;
+
+  // Allocation rounds (transient: after a crash, the I/O that waited is gone too).
+  private final Long2ObjectHashMap<List<MappingWaiter>> waiting = new Long2ObjectHashMap<>();
+  private final ArrayDeque<Long> queue = new ArrayDeque<>();
+  private boolean roundActive;
+  /** The open egroup refused slots (orphans of an earlier crash filled it): open another. */
+  private boolean openFull;
+
+  private VDiskController(ActorContext<Command> ctx, long vdiskId, NodeStorage storage, ActorRef<ClusterConfig.Command> config) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), Long.toString(vdiskId)));
+    this.ctx = ctx;
+    this.vdiskId = vdiskId;
+    this.storage = storage;
+    this.config = config;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.askTimeout = storage.settings().vdisk().ioTimeout();
+    this.sequentialThreshold = storage.settings().vdisk().oplogSkipMinOutstandingWriteBytes();
+    this.extentSize = storage.extentSize();
+  }
+
+  @Override
+  public State emptyState() {
+    return new Uninitialized();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(storage.settings().vdisk().snapshotEveryEvents(), 2);
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        if (!(state instanceof Active a)) return state;
+        long[][] arrays = a.map.toArrays();
+        return new ActiveSnapshot(a.spec, arrays[0], arrays[1], a.nextEgroupId, a.endEgroupId, a.openEgroup, a.openUsed);
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        if (from instanceof ActiveSnapshot s) {
+          return new Active(s.spec(), BlockMap.fromArrays(s.vblocks(), s.locations()), s.nextEgroupId(),
+              s.endEgroupId(), s.openEgroup(), s.openUsed());
+        }
+        return (State) from;
+      }
+    };
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(Uninitialized.class)
+        .onCommand(Initialize.class, (s, c) -> Effect().persist(new Initialized(c.spec())).thenReply(c.replyTo(), a -> new Ack(true, null)))
+        .onCommand(Destroy.class, (s, c) -> Effect().persist(new Destroyed()).thenReply(c.replyTo(), a -> new Ack(true, null)));
+    b.forStateType(Active.class)
+        .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), s.spec.id() == c.spec().id()
+            ? new Ack(true, null) : new Ack(false, "controller serves vDisk " + s.spec.id())))
+        .onCommand(Read.class, this::onRead)
+        .onCommand(Captured.class, this::onCaptured)
+        .onCommand(Write.class, this::onWrite)
+        .onCommand(WriteFinished.class, (s, c) -> {
+          outstandingWriteBytes -= c.length();
+          return Effect().noReply();
+        })
+        .onCommand(Drain.class, this::onDrain)
+        .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), IoResult.OK))
+        .onCommand(RoundStep.class, this::onRoundStep)
+        .onCommand(IdsReplied.class, this::onIdsReplied)
+        .onCommand(Allocation.class, this::onAllocation)
+        .onCommand(Destroy.class, this::onDestroy)
+        .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, true, s.map.size(),
+            s.map.egroups(), storage.oplog().undrainedBytes(vdiskId), outstandingWriteBytes)));
+    b.forAnyState()
+        .onCommand(Read.class, (s, c) -> Effect().reply(c.replyTo(), new ReadResult(null, Kind.NOT_READY, notServing(s))))
+        .onCommand(Write.class, (s, c) -> {
+          c.data().release();
+          return Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s)));
+        })
+        // Only a deleted vDisk lets the OpLog discard its records; an uninitialized one is retried.
+        .onCommand(Drain.class, (s, c) -> Effect().reply(c.replyTo(), new DrainResult(false, s instanceof Gone, notServing(s))))
+        .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s))))
+        .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(false, notServing(s))))
+        .onCommand(Destroy.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(true, null)))
+        .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, false, 0, new long[0], 0, 0)))
+        .onCommand(Internal.class, (s, c) -> {
+          if (c instanceof Captured cap) cap.read().replyTo().tell(new ReadResult(null, Kind.NOT_READY, notServing(s)));
+          if (c instanceof Allocation || c instanceof IdsReplied) failAllWaiting(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        });
+    return b.build();
+  }
+
+  private String notServing(State s) {
+    return "vDisk " + vdiskId + (s instanceof Gone ? " was deleted" : " is not initialized");
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var b = newEventHandlerBuilder();
+    b.forStateType(Uninitialized.class)
+        .onEvent(Initialized.class, (s, e) -> new Active(e.spec(), new BlockMap(), 0, 0, 0, 0))
+        .onEvent(Destroyed.class, (s, e) -> new Gone());
+    b.forStateType(Active.class)
+        .onEvent(Destroyed.class, (s, e) -> new Gone())
+        .onAnyEvent((s, e) -> ((Active) s).apply(e));
+    return b.build();
+  }
+
+  // --- reads ----------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onRead(Active s, Read r) {
+    if (!inRange(s, r.offset(), r.length())) {
+      return Effect().reply(r.replyTo(), new ReadResult(null, Kind.LBA_OUT_OF_RANGE, rangeMessage(s, r.offset(), r.length())));
+    }
+    if (storage.oplog().hasUndrained(vdiskId, r.offset(), r.length())) {
+      ActorRef<Command> self = ctx.getSelf();
+      CompletableFuture.supplyAsync(() -> storage.oplog().capture(vdiskId, r.offset(), r.length()), storage.blockingExecutor())
+          .whenComplete((cap, err) -> self.tell(new Captured(r, cap, err)));
+      return Effect().noReply();
+    }
+    serveRead(s, r, null);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onCaptured(Active s, Captured c) {
+    if (c.failure() != null) {
+      VDiskIoException e = VDiskIoException.of(c.failure());
+      c.read().replyTo().tell(new ReadResult(null, e.kind(), e.getMessage()));
+    } else {
+      serveRead(s, c.read(), c.capture());
+    }
+    return Effect().noReply();
+  }
+
+  /** Reads the block map's extents for {@code r} and lays {@code capture} (may be null) on top. */
+  private void serveRead(Active s, Read r, OpLogCapture capture) {
+    ActorRef<ReadResult> replyTo = r.replyTo();
+    if (capture != null && capture.coversFully()) {
+      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
+      out.writeZero(r.length());
+      capture.applyTo(out, 0);
+      replyTo.tell(new ReadResult(out, null, null));
+      return;
+    }
+    List<Segment> segments = segments(s, r.offset(), r.length());
+    if (segments.size() == 1 && segments.get(0).location != BlockMap.UNMAPPED) {
+      // One extent: hand the extent store's buffer on without a copy.
+      Segment seg = segments.get(0);
+      readSegment(seg).whenComplete((buf, err) -> {
+        if (err != null) {
+          VDiskIoException e = VDiskIoException.of(err);
+          replyTo.tell(new ReadResult(null, e.kind(), e.getMessage()));
+        } else {
+          if (capture != null) capture.applyTo(buf, buf.readerIndex());
+          replyTo.tell(new ReadResult(buf, null, null));
+        }
+      });
+      return;
+    }
+    ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
+    out.writeZero(r.length());
+    List<CompletableFuture<Void>> reads = new ArrayList<>();
+    for (Segment seg : segments) {
+      if (seg.location == BlockMap.UNMAPPED) continue;
+      int at = (int) (seg.offset - r.offset());
+      reads.add(readSegment(seg).thenAccept(buf -> {
+        try {
+          out.setBytes(at, buf, buf.readerIndex(), seg.length);
+        } finally {
+          buf.release();
+        }
+      }));
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
+      if (err != null) {
+        out.release();
+        VDiskIoException e = VDiskIoException.of(err);
+        replyTo.tell(new ReadResult(null, e.kind(), e.getMessage()));
+      } else {
+        if (capture != null) capture.applyTo(out, 0);
+        replyTo.tell(new ReadResult(out, null, null));
+      }
+    });
+  }
+
+  private CompletableFuture<ByteBuf> readSegment(Segment seg) {
+    return storage.extentStore().read(BlockMap.egroupOf(seg.location), egroupOffset(seg), seg.length);
+  }
+
+  // --- writes ---------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onWrite(Active s, Write w) {
+    int length = w.data().readableBytes();
+    if (!inRange(s, w.offset(), length)) {
+      w.data().release();
+      return Effect().reply(w.replyTo(), new IoResult(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, w.offset(), length)));
+    }
+    outstandingWriteBytes += length;
+    ActorRef<Command> self = ctx.getSelf();
+    Consumer<Throwable> finish = err -> {
+      self.tell(new WriteFinished(length));
+      w.replyTo().tell(err == null ? IoResult.OK : ioFailure(err));
+    };
+    boolean sequential = outstandingWriteBytes > sequentialThreshold
+        && !storage.oplog().hasUndrained(vdiskId, w.offset(), length);
+    if (!sequential) {
+      CompletableFuture<Void> appended;
+      try {
+        appended = storage.oplog().append(vdiskId, w.offset(), w.data());
+      } finally {
+        w.data().release();
+      }
+      appended.whenComplete((v, err) -> finish.accept(err));
+      return Effect().noReply();
+    }
+    // Sequential: the SUPERSEDE record and the extent-store write proceed together; the write is
+    // acknowledged only when both are durable (a crash before that loses only an unacknowledged write).
+    CompletableFuture<Void> superseded = storage.oplog().supersede(vdiskId, w.offset(), length);
+    writeToExtents(s, w.offset(), w.data())
+        .thenCombine(superseded, (a, b) -> (Void) null)
+        .whenComplete((v, err) -> {
+          w.data().release();
+          finish.accept(err);
+        });
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onDrain(Active s, Drain d) {
+    int length = d.data().readableBytes();
+    if (!inRange(s, d.offset(), length)) {
+      return Effect().reply(d.replyTo(), new DrainResult(false, false, rangeMessage(s, d.offset(), length)));
+    }
+    writeToExtents(s, d.offset(), d.data()).whenComplete((v, err) -> d.replyTo().tell(err == null
+        ? new DrainResult(true, false, null)
+        : new DrainResult(false, false, VDiskIoException.of(err).getMessage())));
+    return Effect().noReply();
+  }
+
+  /**
+   * Maps the vBlocks of the range (allocating as needed) and writes {@code data} to their extents.
+   * The caller keeps ownership of {@code data}; it must stay valid until the future completes.
+   */
+  private CompletableFuture<Void> writeToExtents(Active s, long offset, ByteBuf data) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    long first = offset / extentSize;
+    long last = (offset + data.readableBytes() - 1) / extentSize;
+    long[] vblocks = new long[(int) (last - first + 1)];
+    for (int i = 0; i < vblocks.length; i++) vblocks[i] = first + i;
+    ensureMapped(s, vblocks, () -> {
+      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      for (Segment seg : segments(s, offset, data.readableBytes())) {
+        ByteBuf slice = data.slice(data.readerIndex() + (int) (seg.offset - offset), seg.length);
+        writes.add(storage.extentStore().write(BlockMap.egroupOf(seg.location), egroupOffset(seg), slice));
+      }
+      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
+        if (err != null) done.completeExceptionally(err);
+        else done.complete(null);
+      });
+    }, done::completeExceptionally);
+    return done;
+  }
+
+  // --- block-map allocation -------------------------------------------------------------------
+
+  /** An I/O waiting for some vBlocks to be mapped; runs or fails once. Actor thread only. */
+  private static final class MappingWaiter {
+    int remaining;
+    final Runnable onMapped;
+    final Consumer<Throwable> onFailed;
+    boolean done;
+
+    MappingWaiter(int remaining, Runnable onMapped, Consumer<Throwable> onFailed) {
+      this.remaining = remaining;
+      this.onMapped = onMapped;
+      this.onFailed = onFailed;
+    }
+
+    void mapped() {
+      if (!done && --remaining == 0) {
+        done = true;
+        onMapped.run();
+      }
+    }
+
+    void failed(Throwable t) {
+      if (!done) {
+        done = true;
+        onFailed.accept(t);
+      }
+    }
+  }
+
+  private void ensureMapped(Active s, long[] vblocks, Runnable onMapped, Consumer<Throwable> onFailed) {
+    int missing = 0;
+    for (long v : vblocks) if (!s.map.isMapped(v)) missing++;
+    if (missing == 0) {
+      onMapped.run();
+      return;
+    }
+    MappingWaiter waiter = new MappingWaiter(missing, onMapped, onFailed);
+    for (long v : vblocks) {
+      if (s.map.isMapped(v)) continue;
+      List<MappingWaiter> list = waiting.get(v);
+      if (list == null) {
+        list = new ArrayList<>(2);
+        waiting.put(v, list);
+        queue.add(v);
+      }
+      list.add(waiter);
+    }
+    if (!roundActive) {
+      roundActive = true;
+      ctx.getSelf().tell(new RoundStep());
+    }
+  }
+
+  private ReplyEffect<Event, State> onRoundStep(Active s, RoundStep step) {
+    while (!queue.isEmpty() && s.map.isMapped(queue.peek())) queue.poll();
+    if (queue.isEmpty()) {
+      roundActive = false;
+      return Effect().noReply();
+    }
+    int capacity = storage.extentsPerEgroup();
+    if (s.openEgroup == 0 || openFull || s.openUsed >= capacity) {
+      if (s.nextEgroupId >= s.endEgroupId) {
+        ctx.pipeToSelf(
+            org.apache.pekko.actor.typed.javadsl.AskPattern.<ClusterConfig.Command, ClusterConfig.Reply>ask(
+                config, ClusterConfig.ReserveEgroupIds::new, askTimeout, ctx.getSystem().scheduler()),
+            IdsReplied::new);
+        return Effect().noReply();
+      }
+      return Effect().persist(new EgroupOpened(s.nextEgroupId)).thenRun(after -> {
+        openFull = false;
+        ctx.getSelf().tell(new RoundStep());
+      }).thenNoReply();
+    }
+    int n = Math.min(queue.size(), capacity - s.openUsed);
+    long[] batch = new long[n];
+    for (int i = 0; i < n; i++) batch[i] = queue.poll();
+    long egroupId = s.openEgroup;
+    ActorRef<Command> self = ctx.getSelf();
+    CompletableFuture
+        .supplyAsync(() -> storage.extentStore().create(egroupId, null), storage.blockingExecutor())
+        .thenCompose(disk -> sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(egroupId))
+            .<ExtentGroup.Allocated>ask(replyTo -> new ExtentGroup.Allocate(vdiskId, batch,
+                List.of(new Replica(storage.nodeId(), disk)), capacity, replyTo), askTimeout))
+        .whenComplete((allocated, err) -> self.tell(new Allocation(batch, allocated, err)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onIdsReplied(Active s, IdsReplied r) {
+    if (r.reply() instanceof ClusterConfig.IdRange range) {
+      return Effect().persist(new EgroupIdsReserved(range.start(), range.end()))
+          .thenRun(after -> ctx.getSelf().tell(new RoundStep())).thenNoReply();
+    }
+    String why = r.failure() != null ? String.valueOf(r.failure()) : String.valueOf(r.reply());
+    failAllWaiting(new VDiskIoException(Kind.WRITE_ERROR, "cannot reserve extent group ids: " + why));
+    roundActive = false;
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onAllocation(Active s, Allocation a) {
+    if (a.failure() != null) {
+      VDiskIoException e = VDiskIoException.of(a.failure());
+      ctx.getLog().warn("vDisk {}: allocation in egroup {} failed: {}", vdiskId, s.openEgroup, e.getMessage());
+      for (long v : a.requested()) failWaiting(v, e);
+      ctx.getSelf().tell(new RoundStep());
+      return Effect().noReply();
+    }
+    int[] slots = a.allocated().slots();
+    for (int i = a.requested().length - 1; i >= slots.length; i--) queue.addFirst(a.requested()[i]);
+    if (slots.length == 0) {
+      openFull = true;
+      ctx.getSelf().tell(new RoundStep());
+      return Effect().noReply();
+    }
+    long[] mapped = java.util.Arrays.copyOf(a.requested(), slots.length);
+    return Effect().persist(new BlocksMapped(a.allocated().egroupId(), mapped, slots)).thenRun(after -> {
+      for (long v : mapped) {
+        List<MappingWaiter> list = waiting.remove(v);
+        if (list != null) list.forEach(MappingWaiter::mapped);
+      }
+      ctx.getSelf().tell(new RoundStep());
+    }).thenNoReply();
+  }
+
+  private void failWaiting(long vblock, Throwable t) {
+    List<MappingWaiter> list = waiting.remove(vblock);
+    if (list != null) list.forEach(w -> w.failed(t));
+  }
+
+  private void failAllWaiting(Throwable t) {
+    while (!queue.isEmpty()) failWaiting(queue.poll(), t);
+    for (List<MappingWaiter> list : waiting.values()) list.forEach(w -> w.failed(t));
+    waiting.clear();
+  }
+
+  // --- deletion -------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onDestroy(Active s, Destroy d) {
+    long[] egroups = s.map.egroups();
+    return Effect().persist(new Destroyed()).thenRun(after -> {
+      failAllWaiting(new VDiskIoException(Kind.NOT_READY, "vDisk " + vdiskId + " was deleted"));
+      storage.oplog().discard(vdiskId);
+      for (long eg : egroups) {
+        sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(eg))
+            .<ExtentGroup.Released>ask(replyTo -> new ExtentGroup.Release(vdiskId, replyTo), askTimeout);
+      }
+    }).thenReply(d.replyTo(), after -> new Ack(true, null));
+  }
+
+  // --- geometry -------------------------------------------------------------------------------
+
+  /** A piece of a byte range inside one vBlock, with the vBlock's location. */
+  private record Segment(long offset, int length, long vblock, long location) {}
+
+  private List<Segment> segments(Active s, long offset, int length) {
+    List<Segment> out = new ArrayList<>(2);
+    long pos = offset;
+    long end = offset + length;
+    while (pos < end) {
+      long vblock = pos / extentSize;
+      long blockEnd = Math.min(end, (vblock + 1) * extentSize);
+      out.add(new Segment(pos, (int) (blockEnd - pos), vblock, s.map.location(vblock)));
+      pos = blockEnd;
+    }
+    return out;
+  }
+
+  private long egroupOffset(Segment seg) {
+    return (long) BlockMap.slotOf(seg.location) * extentSize + (seg.offset - seg.vblock * extentSize);
+  }
+
+  private static boolean inRange(Active s, long offset, long length) {
+    return offset >= 0 && length >= 0 && offset <= s.spec.sizeBytes() - length;
+  }
+
+  private static String rangeMessage(Active s, long offset, long length) {
+    return "range [" + offset + ", +" + length + ") beyond vDisk size " + s.spec.sizeBytes();
+  }
+
+  private static IoResult ioFailure(Throwable err) {
+    VDiskIoException e = VDiskIoException.of(err);
+    return new IoResult(e.kind(), e.getMessage());
+  }
+}
