@@ -1,0 +1,26 @@
+package io.cairn.cluster;
+
+import io.cairn.cluster.cli.ContainerCommand;
+import io.cairn.cluster.cli.StatusCommand;
+import io.cairn.cluster.cli.VDiskCommand;
+import io.cairn.cluster.cli.VolumeGroupCommand;
+import io.cairn.cluster.node.UpCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cairn} command: runs a node ({@code up}) or talks to one over its HTTP API. */
+@Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
+    description = "Cairn: scale-out block storage served over iSCSI.",
+    subcommands = {UpCommand.class, StatusCommand.class, VDiskCommand.class, VolumeGroupCommand.class,
+        ContainerCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    if (code != 0 || !isUp(args)) System.exit(code);
+  }
+
+  private static boolean isUp(String[] args) {
+    return args.length > 0 && args[0].equals("up");
+  }
+}
