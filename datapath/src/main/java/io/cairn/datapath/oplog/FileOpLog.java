@@ -873,25 +873,29 @@ public final class FileOpLog implements OpLog {
   }
 
   /**
-   * Builds the next run of {@code vd} from its drain cursor (wrapping once): the first piece that
-   * does not overlap an in-flight run, extended over contiguous pieces up to the next multiple of
-   * drain-batch-bytes. Registers it in flight and pins its files (lock held).
+   * Builds the next run of {@code vd} from its drain cursor (wrapping once): from the first byte of
+   * a piece that no in-flight run covers, over contiguous pieces, up to the next multiple of
+   * drain-batch-bytes or the next in-flight run, whichever comes first. Registers the run in flight
+   * and pins its files (lock held).
    */
   private DrainRun buildRun(VDiskState vd) {
     if (vd.pieces.isEmpty()) return null;
-    Piece first = null;
     Map.Entry<Long, Piece> e = vd.pieces.floorEntry(vd.drainCursor);
     if (e == null || e.getValue().end <= vd.drainCursor) e = vd.pieces.higherEntry(vd.drainCursor);
     Long startKey = e == null ? vd.pieces.firstKey() : e.getKey();
+    Piece first = null;
+    long from = 0;
     for (Piece p : vd.pieces.tailMap(startKey, true).values()) {
-      if (!vd.overlapsInflight(p.start, p.end)) {
+      from = vd.skipInflight(p.start);
+      if (from < p.end) {
         first = p;
         break;
       }
     }
     if (first == null) {
       for (Piece p : vd.pieces.headMap(startKey, false).values()) {
-        if (!vd.overlapsInflight(p.start, p.end)) {
+        from = vd.skipInflight(p.start);
+        if (from < p.end) {
           first = p;
           break;
         }
@@ -899,20 +903,20 @@ public final class FileOpLog implements OpLog {
     }
     if (first == null) return null;
     long batch = settings.drainBatchBytes();
-    long boundary = (first.start / batch + 1) * batch;
+    long limit = Math.min((from / batch + 1) * batch, vd.nextInflightStart(from));
     ArrayList<Piece> segs = new ArrayList<>();
     Piece p = first;
-    long cur = first.start;
-    while (true) {
-      long segEnd = Math.min(p.end, boundary);
+    long cur = Math.min(p.end, limit);
+    segs.add(new Piece(from, cur, p.rec));
+    while (cur < limit && cur == p.end) {
+      Map.Entry<Long, Piece> next = vd.pieces.higherEntry(p.start);
+      if (next == null || next.getKey() != cur) break;
+      p = next.getValue();
+      long segEnd = Math.min(p.end, limit);
       segs.add(new Piece(p.start, segEnd, p.rec));
       cur = segEnd;
-      if (cur >= boundary || cur != p.end) break;
-      Map.Entry<Long, Piece> next = vd.pieces.higherEntry(p.start);
-      if (next == null || next.getKey() != cur || vd.overlapsInflight(cur, next.getValue().end)) break;
-      p = next.getValue();
     }
-    DrainRun run = new DrainRun(++nextRunId, vd, first.start, cur, segs);
+    DrainRun run = new DrainRun(++nextRunId, vd, from, cur, segs);
     vd.inflight.add(run);
     vd.drainCursor = cur;
     inflightRuns++;

@@ -112,6 +112,33 @@ final class VDiskState {
     return false;
   }
 
+  /** The first offset at or after {@code from} that no in-flight run covers. */
+  long skipInflight(long from) {
+    long s = from;
+    boolean moved = true;
+    while (moved) {
+      moved = false;
+      for (int i = 0, n = inflight.size(); i < n; i++) {
+        DrainRun r = inflight.get(i);
+        if (r.start <= s && s < r.end) {
+          s = r.end;
+          moved = true;
+        }
+      }
+    }
+    return s;
+  }
+
+  /** The lowest start of an in-flight run after {@code from}, or Long.MAX_VALUE. */
+  long nextInflightStart(long from) {
+    long min = Long.MAX_VALUE;
+    for (int i = 0, n = inflight.size(); i < n; i++) {
+      long st = inflight.get(i).start;
+      if (st > from && st < min) min = st;
+    }
+    return min;
+  }
+
   /** The highest id of an in-flight run overlapping {@code [start, end)}, or -1. */
   long maxInflightRunId(long start, long end) {
     long max = -1;
