@@ -839,10 +839,20 @@ public final class FileExtentStore implements ExtentStore {
     try {
       Files.createDirectories(d.root);
       if (!checkDiskId(d)) return;
+      // all 256 fan-out directories exist (durably) before any egroup file goes into one
+      boolean created = !Files.isDirectory(d.egroupRoot);
       Files.createDirectories(d.egroupRoot);
-      for (int i = 0; i < 256; i++) Files.createDirectories(d.egroupRoot.resolve(String.format("%02x", i)));
-      FileUtil.fsyncDir(d.egroupRoot);
-      FileUtil.fsyncDir(d.root);
+      for (int i = 0; i < 256; i++) {
+        Path sub = d.egroupRoot.resolve(String.format("%02x", i));
+        if (!Files.isDirectory(sub)) {
+          Files.createDirectory(sub);
+          created = true;
+        }
+      }
+      if (created) {
+        FileUtil.fsyncDir(d.egroupRoot);
+        FileUtil.fsyncDir(d.root);
+      }
       List<Egroup> loaded = scan(d);
       d.journal = new IntentJournal(d.intentDir, d.id, sliceSize, sliceCount, CHECKPOINT_COVERED_BYTES, this::requestCheckpoint);
       recover(d, d.journal.recover());
@@ -890,11 +900,13 @@ public final class FileExtentStore implements ExtentStore {
         if (!Files.isDirectory(sub)) continue;
         HashSet<Long> metas = new HashSet<>();
         HashSet<Long> datas = new HashSet<>();
+        boolean changed = false;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
           for (Path f : files) {
             String name = f.getFileName().toString();
             if (name.endsWith(ExtentStoreFormat.META_SUFFIX + ExtentStoreFormat.TMP_SUFFIX)) {
               Files.deleteIfExists(f); // a replacement that never got renamed: the old file stands
+              changed = true;
               continue;
             }
             Long id = ExtentStoreFormat.parseEgroupFileName(name, ExtentStoreFormat.META_SUFFIX);
@@ -915,6 +927,7 @@ public final class FileExtentStore implements ExtentStore {
           }
           if (!datas.contains(id)) {
             createSparseDataFile(eg);
+            changed = true;
             LOG.warn("{}: data file missing; recreated empty", eg);
           }
           if (metas.contains(id)) {
@@ -923,10 +936,11 @@ public final class FileExtentStore implements ExtentStore {
             // Created, crashed before its metadata rename was durable: nothing was acknowledged in it.
             LOG.warn("{}: metadata file missing; taken as never written", eg);
             writeMetaFile(eg, eg.crcs, eg.written);
+            changed = true;
           }
           out.add(eg);
         }
-        FileUtil.fsyncDir(sub);
+        if (changed) FileUtil.fsyncDir(sub);
       }
     }
     return out;
