@@ -133,6 +133,8 @@ public final class FileExtentStore implements ExtentStore {
   private final Condition cpWake = cpLock.newCondition();
   private boolean cpRequested; // guarded by cpLock
   private volatile boolean closed;
+  /** Test only: set by {@link #crash}; queued I/O fails instead of running. */
+  private volatile boolean crashed;
 
   private FileExtentStore(ExtentStoreSettings settings, UnifiedCache cache, Hooks hooks) {
     this.settings = settings;
@@ -228,6 +230,10 @@ public final class FileExtentStore implements ExtentStore {
     CompletableFuture<ByteBuf> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
+        if (crashed) {
+          f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
+          return;
+        }
         try {
           f.complete(doRead(eg, offset, length));
         } catch (Throwable t) {
@@ -253,6 +259,10 @@ public final class FileExtentStore implements ExtentStore {
     CompletableFuture<Void> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
+        if (crashed) {
+          f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
+          return;
+        }
         try {
           doWrite(eg, offset, data);
           f.complete(null);
@@ -273,6 +283,10 @@ public final class FileExtentStore implements ExtentStore {
     CompletableFuture<Void> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
+        if (crashed) {
+          f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
+          return;
+        }
         try {
           doDelete(eg);
           f.complete(null);
@@ -320,8 +334,9 @@ public final class FileExtentStore implements ExtentStore {
    * files hold now is what the next {@link #open} finds.
    */
   void crash() {
+    crashed = true;
     closed = true;
-    io.shutdownNow();
+    io.shutdown(); // no interrupts: an interrupted FileChannel op would close the egroup's channel
     awaitQuietly(io);
     for (Disk d : disks) if (d.journal != null) d.journal.close();
     stopCheckpointer();
@@ -584,7 +599,7 @@ public final class FileExtentStore implements ExtentStore {
           spaceSettled = true;
           cache.invalidate(eg.id, first, end);
           eg.disk.journal.done(gen);
-          throw new VDiskIoException(Kind.WRITE_ERROR, "write to " + eg + " failed: " + e.getMessage(), e);
+          throw new VDiskIoException(Kind.WRITE_ERROR, "write to " + eg + " failed: " + e, e);
         }
         cache.invalidate(eg.id, first, end);
         eg.disk.journal.done(gen);
@@ -637,7 +652,7 @@ public final class FileExtentStore implements ExtentStore {
     try {
       return reconcileSlices(eg, perSlice);
     } catch (IOException e) {
-      eg.failure = "slices [" + first + ", " + end + ") unreadable after a failed write: " + e.getMessage();
+      eg.failure = "slices [" + first + ", " + end + ") unreadable after a failed write: " + e;
       LOG.error("{}: {}; the egroup is failed", eg, eg.failure);
       return true;
     }

@@ -393,6 +393,38 @@ class FileOpLogTest {
   }
 
   @Test
+  void shouldDrainAVDiskThatHoldsMoreThanTheThreshold() throws Exception {
+    OpLogSettings base = settings(dir);
+    OpLogSettings s = new OpLogSettings(dir, base.fileSizeBytes(), base.maxVDiskBytes(), base.maxNodeBytes(),
+        base.groupCommitMaxBytes(), 32 << 10, Duration.ofHours(1), base.drainBatchBytes(), base.drainConcurrency());
+    ModelSink sink = new ModelSink(DISK);
+    try (FileOpLog log = FileOpLog.open(s)) {
+      log.startDrainer(sink);
+      appendSync(log, 1, 0, bytes(1, 16 << 10));
+      appendSync(log, 2, 0, bytes(2, 16 << 10));
+      Thread.sleep(200);
+      assertEquals(16 << 10, log.undrainedBytes(1), "below the threshold and not idle: stays");
+      appendSync(log, 1, 16 << 10, bytes(3, 16 << 10)); // vDisk 1 reaches 32 KiB
+      waitFor(() -> log.undrainedBytes(1) == 0);
+      assertEquals(16 << 10, log.undrainedBytes(2));
+    }
+  }
+
+  @Test
+  void shouldDrainTheOldestRecordSoOldFilesCanBeTrimmed() throws Exception {
+    OpLogSettings s = OpLogTestSupport.withFileSize(settings(dir), 64 << 10); // threshold 64 MiB, idle 1 h
+    ModelSink sink = new ModelSink(DISK);
+    try (FileOpLog log = FileOpLog.open(s)) {
+      log.startDrainer(sink);
+      appendSync(log, 1, 0, bytes(1, 4096)); // one small record pins the first file
+      for (int i = 0; i < 200; i++) appendSync(log, 2, (i % 16) * 4096L, bytes(100 + i, 4096)); // overwrites
+      waitFor(() -> log.undrainedBytes(1) == 0);
+      waitFor(() -> log.stats().files() <= 3);
+      assertArrayEquals(bytes(1, 4096), sink.storeRead(1, 0, 4096));
+    }
+  }
+
+  @Test
   void shouldNeverMissDataWhenReadingDuringDrain() throws Exception {
     OpLogSettings s = OpLogTestSupport.withIdleDelay(settings(dir), Duration.ofMillis(1));
     ModelSink sink = new ModelSink(DISK);
