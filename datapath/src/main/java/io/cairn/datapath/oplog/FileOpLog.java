@@ -286,6 +286,7 @@ public final class FileOpLog implements OpLog {
   /** Reads segments into heap arrays, one per run of contiguous segments. */
   private static List<OpLogCapture.Piece> readPieces(ArrayList<Piece> segs) throws IOException {
     ArrayList<OpLogCapture.Piece> out = new ArrayList<>();
+    SegmentReader reader = new SegmentReader();
     int i = 0;
     while (i < segs.size()) {
       int j = i + 1;
@@ -294,8 +295,7 @@ public final class FileOpLog implements OpLog {
       byte[] bytes = new byte[(int) (segs.get(j - 1).end - start)];
       for (int k = i; k < j; k++) {
         Piece s = segs.get(k);
-        readVerified(s.rec, s.start - s.rec.offset, (int) s.length(),
-            ByteBuffer.wrap(bytes, (int) (s.start - start), (int) s.length()));
+        reader.read(s, ByteBuffer.wrap(bytes, (int) (s.start - start), (int) s.length()));
       }
       out.add(new OpLogCapture.Piece(start, bytes));
       i = j;
@@ -928,9 +928,9 @@ public final class FileOpLog implements OpLog {
   private void startRun(DrainSink s, DrainRun run) {
     ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(run.length(), run.length());
     try {
+      SegmentReader reader = new SegmentReader();
       for (Piece seg : run.segments) {
-        int at = (int) (seg.start - run.start);
-        readVerified(seg.rec, seg.start - seg.rec.offset, (int) seg.length(), buf.nioBuffer(at, (int) seg.length()));
+        reader.read(seg, buf.nioBuffer((int) (seg.start - run.start), (int) seg.length()));
       }
       buf.writerIndex(run.length());
     } catch (IOException | RuntimeException e) {
@@ -1081,19 +1081,52 @@ public final class FileOpLog implements OpLog {
     lock.lock();
     try {
       pinFiles(segs, -1);
-      drainerWake.signal(); // a trim may have waited for the reader
+      for (int i = 0, n = segs.size(); i < n; i++) {
+        LogFile f = segs.get(i).rec.file;
+        if (f.pins == 0 && f.liveBytes == 0) {
+          drainerWake.signal(); // a trim may have waited for this reader
+          break;
+        }
+      }
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Copies payload bytes {@code [from, from+n)} of DATA record {@code rec} into {@code dst}'s next n
-   * bytes, after verifying the record's header and CRC. When the range is the whole payload it is
-   * read straight into {@code dst}; otherwise the whole payload is read aside to check it. The file
-   * must be pinned. On a mismatch nothing in {@code dst} may be used (the caller drops it).
+   * Reads segments for one capture or drain run. A segment that is a whole record is read straight
+   * into its destination and verified there; a part of a record needs the whole record to check its
+   * CRC, so each such record is read and verified once per capture/run and kept for its other
+   * segments (a record split by newer writes into many pieces is read once, not once per piece).
    */
-  static void readVerified(LogRecord rec, long from, int n, ByteBuffer dst) throws IOException {
+  private static final class SegmentReader {
+    private java.util.IdentityHashMap<LogRecord, ByteBuffer> whole;
+
+    void read(Piece seg, ByteBuffer dst) throws IOException {
+      LogRecord rec = seg.rec;
+      long from = seg.start - rec.offset;
+      int n = (int) seg.length();
+      if (from == 0 && n == rec.length) {
+        readVerified(rec, dst);
+        return;
+      }
+      if (whole == null) whole = new java.util.IdentityHashMap<>();
+      ByteBuffer payload = whole.get(rec);
+      if (payload == null) {
+        payload = ByteBuffer.allocate((int) rec.length);
+        readVerified(rec, payload);
+        whole.put(rec, payload);
+      }
+      dst.put(dst.position(), payload, (int) from, n);
+    }
+  }
+
+  /**
+   * Reads the whole payload of DATA record {@code rec} into {@code dst}'s next {@code rec.length}
+   * bytes and verifies the record's header and CRC. The file must be pinned. On a mismatch it
+   * throws, and nothing written into {@code dst} may be used (the caller drops it).
+   */
+  static void readVerified(LogRecord rec, ByteBuffer dst) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     rec.file.readFully(header, rec.position);
     if (OpLogFormat.magic(header, 0) != OpLogFormat.RECORD_MAGIC
@@ -1107,20 +1140,11 @@ public final class FileOpLog implements OpLog {
     }
     CRC32C crc = new CRC32C();
     OpLogFormat.crcHeader(crc, header, 0);
-    if (from == 0 && n == rec.length) {
-      int p0 = dst.position();
-      rec.file.readFully(dst, rec.payloadPosition());
-      ByteBuffer d = dst.duplicate();
-      d.limit(p0 + n).position(p0);
-      crc.update(d);
-    } else {
-      ByteBuffer whole = ByteBuffer.allocate((int) rec.length);
-      rec.file.readFully(whole, rec.payloadPosition());
-      whole.flip();
-      crc.update(whole);
-      whole.limit((int) (from + n)).position((int) from);
-      dst.put(whole);
-    }
+    int p0 = dst.position();
+    rec.file.readFully(dst, rec.payloadPosition());
+    ByteBuffer d = dst.duplicate();
+    d.limit(p0 + (int) rec.length).position(p0);
+    crc.update(d);
     if ((int) crc.getValue() != OpLogFormat.crc(header, 0)) {
       throw new IOException("OpLog record " + rec.seq + " in " + rec.file + " at " + rec.position + " fails its checksum");
     }
