@@ -592,7 +592,10 @@ public final class FileExtentStore implements ExtentStore {
           System.arraycopy(newCrcs, 0, eg.crcs, first, count);
           for (int i = first; i < end; i++) eg.written[i] = 1;
           spaceSettled = true;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+          if (e instanceof SimulatedCrash) throw e; // the test's crash: nothing more happens
+          // The slices now hold old, new or torn bytes: make the checksums describe them, so the
+          // intent can be retired without leaving an unreadable slice behind.
           LOG.error("write of {} slices [{}, {}) failed; reconciling metadata with the disk", eg, first, end, e);
           reconcile(eg, first, end, newCrcs);
           settleSpace(eg, first, fresh, reserved);

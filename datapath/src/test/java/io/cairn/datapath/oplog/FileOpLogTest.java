@@ -466,6 +466,43 @@ class FileOpLogTest {
   }
 
   @Test
+  void shouldDrainARecordSplitIntoManyPiecesByNewerWrites() throws Exception {
+    ModelSink sink = new ModelSink(DISK);
+    byte[] model = bytes(1, 64 << 10);
+    try (FileOpLog log = FileOpLog.open(settings(dir))) {
+      appendSync(log, 1, 0, model.clone());
+      for (int i = 0; i < 16; i += 2) {
+        byte[] d = bytes(100 + i, 1000);
+        appendSync(log, 1, i * 4096L + 500, d);
+        System.arraycopy(d, 0, model, i * 4096 + 500, 1000);
+      }
+      assertArrayEquals(model, read(log, 1, 0, model.length, new byte[model.length]));
+      log.startDrainer(sink);
+      await(log.drainAll());
+      assertArrayEquals(model, sink.storeRead(1, 0, model.length));
+    }
+  }
+
+  @Test
+  void shouldNeverDrainARecordThatFailsItsChecksum() throws Exception {
+    ModelSink sink = new ModelSink(DISK);
+    try (FileOpLog log = FileOpLog.open(settings(dir))) {
+      appendSync(log, 1, 0, bytes(1, 4096));
+      appendSync(log, 2, 0, bytes(2, 4096));
+      Path file = OpLogTestSupport.logFiles(dir).get(0);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55}), OpLogFormat.FILE_HEADER_LENGTH + OpLogFormat.HEADER_LENGTH + 7);
+      }
+      log.startDrainer(sink);
+      CompletableFuture<Void> all = log.drainAll();
+      waitFor(() -> log.undrainedBytes(2) == 0);
+      assertThrows(TimeoutException.class, () -> all.get(300, TimeUnit.MILLISECONDS));
+      assertTrue(log.hasUndrained(1, 0, 4096), "the corrupt record stays, undrained");
+      for (ModelSink.Call c : sink.calls()) assertEquals(2, c.vdisk(), "vDisk 1's corrupt bytes reached the sink");
+    }
+  }
+
+  @Test
   void shouldFailCaptureOfARecordWhoseBytesChangedOnDisk() throws Exception {
     try (FileOpLog log = FileOpLog.open(settings(dir))) {
       appendSync(log, 1, 0, bytes(1, 4096));
