@@ -551,7 +551,7 @@ public final class FileExtentStore implements ExtentStore {
         if (headPartial) {
           head = readVerifiedSlice(eg, first);
           int skip = (int) (offset - firstStart);
-          int n = (int) Math.min(length, S - skip);
+          int n = Math.min(length, S - skip);
           head.put(skip, src, 0, n);
         }
         if (tailPartial) {

@@ -361,7 +361,7 @@ class FileExtentStoreTest {
         bufs.add(b);
         fs.add(store.write(i, 0, b));
       }
-      CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+      CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).get(20, TimeUnit.SECONDS);
       bufs.forEach(ByteBuf::release);
       assertTrue(store.intentCommits("d0") < n, "intent commits " + store.intentCommits("d0"));
       for (int i = 0; i < n; i++) assertArrayEquals(bytes(i, SLICE), read(store, i, 0, SLICE));

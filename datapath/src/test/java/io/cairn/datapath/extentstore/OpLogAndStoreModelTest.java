@@ -125,7 +125,7 @@ class OpLogAndStoreModelTest {
       parts.add(store.write(FIRST_EGROUP + at / EGROUP, inEgroup, data.slice(data.readerIndex() + done, n)));
       done += n;
     }
-    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).whenComplete((v, e) -> data.release());
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> data.release());
   }
 
   /** The controller's read path: capture, read the store, apply the capture on top. */

@@ -81,7 +81,7 @@ class FileOpLogTest {
       int n = 2000;
       List<CompletableFuture<Void>> fs = new ArrayList<>();
       for (int i = 0; i < n; i++) fs.add(append(log, i % 8, (long) (i / 8) * 4096, bytes(i, 4096)));
-      await(CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])));
+      await(CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])));
       OpLogStats st = log.stats();
       assertEquals(n, st.appends());
       assertTrue(st.fsyncs() < n / 4, "fsyncs " + st.fsyncs() + " for " + n + " appends");
