@@ -5,8 +5,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the OpLog drains to: the vDisk's controller, which writes the bytes to the extent store.
- * The drainer calls it with coalesced, newest-wins ranges of one vDisk at a time, in log order
- * per vDisk, and trims the drained records once the future completes.
+ * The drainer calls it with coalesced, newest-wins ranges of one vDisk at a time (each at most
+ * drain-batch-bytes long, never crossing a multiple of drain-batch-bytes), in offset order per vDisk;
+ * two ranges of one vDisk in flight at once never overlap. It trims the drained records once the
+ * future completes.
  */
 public interface DrainSink {
 

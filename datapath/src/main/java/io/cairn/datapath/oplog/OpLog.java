@@ -27,7 +27,9 @@ public interface OpLog extends AutoCloseable {
   /**
    * Appends a data-less record saying that every older byte of {@code [offset, offset+length)} of
    * the vDisk is dead: the range is about to be written directly to the extent store (a sequential
-   * write that skips the OpLog). Completes when the record is durable. On replay it removes older
+   * write that skips the OpLog). Completes when the record is durable and no drain of an older
+   * record overlapping the range is still in flight (so the direct write that follows cannot be
+   * overwritten by an older drain). On replay it removes older
    * records' bytes in the range from the index, so a drained-but-untrimmed record can never be
    * drained again over the newer direct write.
    */
