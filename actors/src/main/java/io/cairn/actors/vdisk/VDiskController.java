@@ -382,29 +382,37 @@ public final class VDiskController
       });
       return;
     }
-    ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
-    out.writeZero(r.length());
-    List<CompletableFuture<Void>> reads = new ArrayList<>();
+    // Segments are read in parallel, then assembled on one thread: a ByteBuf is not thread-safe,
+    // so no two threads may write into the result at once.
+    List<Segment> mapped = new ArrayList<>(segments.size());
+    List<CompletableFuture<ByteBuf>> reads = new ArrayList<>(segments.size());
     for (Segment seg : segments) {
       if (seg.location == BlockMap.UNMAPPED) continue;
-      int at = (int) (seg.offset - r.offset());
-      reads.add(readSegment(seg).thenAccept(buf -> {
-        try {
-          out.setBytes(at, buf, buf.readerIndex(), seg.length);
-        } finally {
-          buf.release();
-        }
-      }));
+      mapped.add(seg);
+      reads.add(readSegment(seg));
     }
     CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
       if (err != null) {
-        out.release();
+        for (CompletableFuture<ByteBuf> f : reads) {
+          if (!f.isCompletedExceptionally()) f.join().release();
+        }
         VDiskIoException e = VDiskIoException.of(err);
         replyTo.tell(new ReadResult(null, e.kind(), e.getMessage()));
-      } else {
-        if (capture != null) capture.applyTo(out, 0);
-        replyTo.tell(new ReadResult(out, null, null));
+        return;
       }
+      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
+      out.writeZero(r.length());
+      for (int i = 0; i < mapped.size(); i++) {
+        Segment seg = mapped.get(i);
+        ByteBuf buf = reads.get(i).join();
+        try {
+          out.setBytes((int) (seg.offset - r.offset()), buf, buf.readerIndex(), seg.length);
+        } finally {
+          buf.release();
+        }
+      }
+      if (capture != null) capture.applyTo(out, 0);
+      replyTo.tell(new ReadResult(out, null, null));
     });
   }
 
@@ -438,11 +446,11 @@ public final class VDiskController
       appended.whenComplete((v, err) -> finish.accept(err));
       return Effect().noReply();
     }
-    // Sequential: the SUPERSEDE record and the extent-store write proceed together; the write is
-    // acknowledged only when both are durable (a crash before that loses only an unacknowledged write).
+    // Sequential: the SUPERSEDE record must be durable (and no older drain of the range in flight)
+    // before the bytes reach the extent store; otherwise an older OpLog record could be drained
+    // over them, now or at replay after a crash. Mapping the vBlocks proceeds meanwhile.
     CompletableFuture<Void> superseded = storage.oplog().supersede(vdiskId, w.offset(), length);
-    writeToExtents(s, w.offset(), w.data())
-        .thenCombine(superseded, (a, b) -> (Void) null)
+    writeToExtents(s, w.offset(), w.data(), superseded)
         .whenComplete((v, err) -> {
           w.data().release();
           finish.accept(err);
@@ -455,29 +463,34 @@ public final class VDiskController
     if (!inRange(s, d.offset(), length)) {
       return Effect().reply(d.replyTo(), new DrainResult(false, false, rangeMessage(s, d.offset(), length)));
     }
-    writeToExtents(s, d.offset(), d.data()).whenComplete((v, err) -> d.replyTo().tell(err == null
+    writeToExtents(s, d.offset(), d.data(), CompletableFuture.completedFuture(null)).whenComplete((v, err) -> d.replyTo().tell(err == null
         ? new DrainResult(true, false, null)
         : new DrainResult(false, false, VDiskIoException.of(err).getMessage())));
     return Effect().noReply();
   }
 
   /**
-   * Maps the vBlocks of the range (allocating as needed) and writes {@code data} to their extents.
-   * The caller keeps ownership of {@code data}; it must stay valid until the future completes.
+   * Maps the vBlocks of the range (allocating as needed) and, once {@code before} has completed,
+   * writes {@code data} to their extents. The caller keeps ownership of {@code data}; it must stay
+   * valid until the future completes.
    */
-  private CompletableFuture<Void> writeToExtents(Active s, long offset, ByteBuf data) {
+  private CompletableFuture<Void> writeToExtents(Active s, long offset, ByteBuf data, CompletableFuture<Void> before) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     long first = offset / extentSize;
     long last = (offset + data.readableBytes() - 1) / extentSize;
     long[] vblocks = new long[(int) (last - first + 1)];
     for (int i = 0; i < vblocks.length; i++) vblocks[i] = first + i;
     ensureMapped(s, vblocks, () -> {
-      List<CompletableFuture<Void>> writes = new ArrayList<>();
-      for (Segment seg : segments(s, offset, data.readableBytes())) {
-        ByteBuf slice = data.slice(data.readerIndex() + (int) (seg.offset - offset), seg.length);
-        writes.add(storage.extentStore().write(BlockMap.egroupOf(seg.location), egroupOffset(seg), slice));
-      }
-      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
+      // Locations are read on the actor thread, now that every vBlock is mapped.
+      List<Segment> segments = segments(s, offset, data.readableBytes());
+      before.thenCompose(x -> {
+        List<CompletableFuture<Void>> writes = new ArrayList<>(segments.size());
+        for (Segment seg : segments) {
+          ByteBuf slice = data.slice(data.readerIndex() + (int) (seg.offset - offset), seg.length);
+          writes.add(storage.extentStore().write(BlockMap.egroupOf(seg.location), egroupOffset(seg), slice));
+        }
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+      }).whenComplete((v, err) -> {
         if (err != null) done.completeExceptionally(err);
         else done.complete(null);
       });
