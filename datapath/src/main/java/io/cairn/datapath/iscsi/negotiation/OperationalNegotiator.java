@@ -207,9 +207,10 @@ public final class OperationalNegotiator {
 
   /**
    * Keys the target must propose because the initiator left them at an RFC default the target
-   * does not accept (digests when None is not accepted, ImmediateData when the target refuses it,
-   * burst lengths below the defaults). Made once; the login may leave the operational stage only
-   * when {@link #awaitingAnswers()} is false.
+   * does not accept: a digest when None is not accepted, ImmediateData when the target refuses
+   * immediate data. (Burst lengths need no proposal: the target sizes R2Ts and Data-In sequences
+   * itself, and accepts unsolicited data up to whatever FirstBurstLength results.) Made once; the
+   * login may leave the operational stage only when {@link #awaitingAnswers()} is false.
    */
   public List<KeyValue> proposals() {
     if (proposed) return List.of();
@@ -224,12 +225,6 @@ public final class OperationalNegotiator {
     if (!discovery) {
       if (immediateData == null && !offer.immediateData()) {
         out.add(new KeyValue(IMMEDIATE_DATA, Negotiation.NO));
-      }
-      if (maxBurstLength == null && offer.maxBurstLength() < SessionParameters.DEFAULT_MAX_BURST_LENGTH) {
-        out.add(new KeyValue(MAX_BURST_LENGTH, Integer.toString(offer.maxBurstLength())));
-      }
-      if (firstBurstLength == null && offer.firstBurstLength() < SessionParameters.DEFAULT_FIRST_BURST_LENGTH) {
-        out.add(new KeyValue(FIRST_BURST_LENGTH, Integer.toString(offer.firstBurstLength())));
       }
     }
     for (KeyValue kv : out) proposals.put(kv.key(), kv.value());
@@ -247,7 +242,10 @@ public final class OperationalNegotiator {
 
   /** The negotiated parameters, RFC defaults for everything not negotiated. */
   public SessionParameters result() {
-    int mbl = maxBurstLength != null ? maxBurstLength : SessionParameters.DEFAULT_MAX_BURST_LENGTH;
+    // MaxBurstLength bounds only what the target controls (R2T lengths, Data-In sequences): when
+    // not negotiated, the target keeps to the smaller of the default and its own offer.
+    int mbl = maxBurstLength != null ? maxBurstLength
+        : Math.min(SessionParameters.DEFAULT_MAX_BURST_LENGTH, offer.maxBurstLength());
     int fbl = firstBurstLength != null ? firstBurstLength : SessionParameters.DEFAULT_FIRST_BURST_LENGTH;
     return new SessionParameters(
         headerDigest != null && headerDigest,

@@ -112,20 +112,26 @@ class OperationalNegotiatorTest {
     TargetOffer strict = new TargetOffer(List.of("CRC32C"), List.of("None"), 8192, 16384, 4096, 1, true, false);
     OperationalNegotiator n = new OperationalNegotiator(strict);
     List<KeyValue> proposals = n.proposals();
-    assertEquals(List.of(new KeyValue("HeaderDigest", "CRC32C"), new KeyValue("ImmediateData", "No"),
-        new KeyValue("MaxBurstLength", "16384"), new KeyValue("FirstBurstLength", "4096")), proposals);
+    assertEquals(List.of(new KeyValue("HeaderDigest", "CRC32C"), new KeyValue("ImmediateData", "No")), proposals);
     assertTrue(n.awaitingAnswers());
     assertEquals(List.of(), n.proposals());
     assertNull(n.respond("HeaderDigest", "CRC32C"));
-    assertNull(n.respond("ImmediateData", "No"));
-    assertNull(n.respond("MaxBurstLength", "8192"));
-    assertNull(n.respond("FirstBurstLength", "Reject"));
+    assertNull(n.respond("ImmediateData", "Reject"));
     assertFalse(n.awaitingAnswers());
     SessionParameters p = n.result();
     assertTrue(p.headerDigest());
-    assertFalse(p.immediateData());
-    assertEquals(8192, p.maxBurstLength());
-    assertEquals(8192, p.firstBurstLength()); // default 65536, bounded by MaxBurstLength
+    assertTrue(p.immediateData()); // the initiator refused the proposal: the default stays
+    assertEquals(16384, p.maxBurstLength()); // not negotiated: the smaller of default and offer
+    assertEquals(16384, p.firstBurstLength()); // default 65536, bounded by MaxBurstLength
+  }
+
+  @Test
+  void shouldTakeTheInitiatorsAnswerToAProposal() throws Exception {
+    OperationalNegotiator n = new OperationalNegotiator(
+        new TargetOffer(List.of("None"), List.of("None"), 8192, 262144, 65536, 1, true, false));
+    assertEquals(List.of(new KeyValue("ImmediateData", "No")), n.proposals());
+    assertNull(n.respond("ImmediateData", "No"));
+    assertFalse(n.result().immediateData());
   }
 
   @Test
