@@ -95,8 +95,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
       }
     } catch (RuntimeException e) {
+      String what = pdu.refCnt() > 0 ? pdu.toString() : "a PDU";
       if (pdu.refCnt() > 0) pdu.release();
-      LOG.warn("failure handling {} from {}; closing the connection", pdu, ctx.channel().remoteAddress(), e);
+      LOG.warn("failure handling {} from {}; closing the connection", what, ctx.channel().remoteAddress(), e);
       portal.counters().protocolErrors.increment();
       ctx.close();
     }
@@ -172,11 +173,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   // ---------------------------------------------------------------- login
 
   private void onLoginPdu(Pdu pdu) {
-    if (pdu.opcode() != Opcode.LOGIN_REQUEST) {
+    int opcode = pdu.opcode();
+    if (opcode != Opcode.LOGIN_REQUEST) {
       // Only Login Requests are allowed before full feature phase.
       pdu.release();
       if (out == null) {
-        protocolClose(Opcode.name(pdu.opcode()) + " before login");
+        protocolClose(Opcode.name(opcode) + " before login");
       } else {
         portal.counters().loginFailures.increment();
         sendLoginResponse(0, 0, LoginStatus.INVALID_DURING_LOGIN, new byte[0], true);

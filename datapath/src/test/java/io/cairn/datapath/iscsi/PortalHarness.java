@@ -6,6 +6,7 @@ import io.cairn.config.IscsiSettings;
 import io.cairn.datapath.iscsi.fixture.LeakCollector;
 import io.cairn.datapath.iscsi.fixture.RamLunScsiService;
 import io.cairn.datapath.iscsi.fixture.RawIscsiClient;
+import io.cairn.datapath.iscsi.fixture.WarningCollector;
 import io.cairn.datapath.target.TargetCatalog;
 import io.cairn.datapath.target.TargetInfo;
 import java.io.IOException;
@@ -90,5 +91,6 @@ final class PortalHarness implements AutoCloseable {
     portal.close();
     scsi.close();
     assertEquals(List.of(), LeakCollector.drain(), "Netty reported leaked buffers");
+    assertEquals(List.of(), WarningCollector.drain(), "the portal logged unexpected failures");
   }
 }
