@@ -220,11 +220,13 @@ final class FullFeatureSession {
       portal.counters().digestErrors.increment();
       reject(pdu, RejectPdu.DATA_DIGEST_ERROR);
     }
-    String error = task.dataOut(DataPdu.targetTransferTag(b), DataPdu.dataSn(b), DataPdu.bufferOffset(b),
+    String violation = task.dataOut(DataPdu.targetTransferTag(b), DataPdu.dataSn(b), DataPdu.bufferOffset(b),
         Bhs.finalBit(b), pdu.data(), corrupt);
-    if (error != null) {
-      protocolError(pdu, "Data-Out for task 0x" + Integer.toHexString(task.itt) + ": " + error);
-      return;
+    if (violation != null) {
+      // Confined to the task: it is answered with CHECK CONDITION once its data has ended.
+      LOG.info("iSCSI Data-Out error from {} for task 0x{}: {}", identity.initiatorName(),
+          Integer.toHexString(task.itt), violation);
+      portal.counters().protocolErrors.increment();
     }
     solicit(task);
     checkCollected(task);
@@ -255,6 +257,8 @@ final class FullFeatureSession {
       case TARGET_FAILURE -> answerLocally(task, ScsiResponsePdu.RESPONSE_TARGET_FAILURE, 0, null);
       case CRC_ERROR -> answerLocally(task, ScsiResponsePdu.RESPONSE_COMPLETED, ScsiResponse.CHECK_CONDITION,
           ScsiResponder.CRC_ERROR_SENSE);
+      case DATA_ERROR -> answerLocally(task, ScsiResponsePdu.RESPONSE_COMPLETED, ScsiResponse.CHECK_CONDITION,
+          task.failureSense());
       case NONE -> execute(task);
     }
   }
@@ -553,15 +557,6 @@ final class FullFeatureSession {
   private void reject(Pdu pdu, int reason) {
     LOG.debug("rejecting {} with reason 0x{}", pdu, Integer.toHexString(reason));
     out.reject(pdu.bhs(), reason);
-  }
-
-  /** A violation the session cannot recover from at ErrorRecoveryLevel 0: Reject, then close. */
-  private void protocolError(Pdu pdu, String what) {
-    LOG.info("iSCSI protocol error from {}: {}; closing the connection", identity.initiatorName(), what);
-    portal.counters().protocolErrors.increment();
-    out.reject(pdu.bhs(), RejectPdu.PROTOCOL_ERROR);
-    ctx.flush();
-    ctx.close();
   }
 
   private int newTtt() {

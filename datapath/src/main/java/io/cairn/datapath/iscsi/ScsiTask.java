@@ -34,6 +34,8 @@ final class ScsiTask implements CommandSequencer.Command {
     TARGET_FAILURE,
     /** Some Data-Out failed its data digest: answer CHECK CONDITION, protocol service CRC error. */
     CRC_ERROR,
+    /** A Data-Out broke the sequencing rules: answer CHECK CONDITION with {@link #failureSense()}. */
+    DATA_ERROR,
     /** Aborted by task management or logout before reaching the SCSI layer: no response. */
     DROPPED
   }
@@ -55,6 +57,13 @@ final class ScsiTask implements CommandSequencer.Command {
     }
   }
 
+  /** Sense (SPC-4 fixed format) for RFC 7143 section 11.4.7.2 "Unexpected unsolicited data": ABORTED COMMAND, 0Ch/0Ch. */
+  static final byte[] UNEXPECTED_UNSOLICITED_DATA = sense(0x0c, 0x0c);
+  /** Sense for RFC 7143 section 11.4.7.2 "Incorrect amount of data": ABORTED COMMAND, 0Ch/0Dh. */
+  static final byte[] INCORRECT_AMOUNT_OF_DATA = sense(0x0c, 0x0d);
+  /** Sense for a DataSN, Buffer Offset or TTT out of sequence: ABORTED COMMAND, DATA PHASE ERROR 4Bh/00h. */
+  static final byte[] DATA_PHASE_ERROR = sense(0x4b, 0x00);
+
   final int itt;
   final int cmdSn;
   final boolean immediate;
@@ -75,6 +84,7 @@ final class ScsiTask implements CommandSequencer.Command {
   int dataInCount;
 
   private final Consumer<ScsiTask> deliverer;
+  private byte[] failureSense;
   private ByteBuf buffer;
   private int expected;
   private boolean unsolicitedOpen;
@@ -129,25 +139,49 @@ final class ScsiTask implements CommandSequencer.Command {
   /**
    * Applies one Data-Out PDU.
    *
+   * <p>A PDU that breaks the sequencing rules (TTT, DataSN, Buffer Offset, length, F bit) fails the
+   * task, not the connection: the task stops soliciting, accounts for the rest of its data by F bits
+   * alone until every open sequence has ended, and is then answered with CHECK CONDITION and the
+   * sense data of the violation (RFC 7143 section 11.4.7.2 conditions where one applies).
+   *
    * @param corrupt the PDU's data failed its digest: account for it, do not copy it
-   * @return null when accepted, else what is wrong with it (a protocol error)
+   * @return null when accepted, else what was wrong with it (for the log)
    */
   String dataOut(int ttt, int dataSn, long offset, boolean fin, ByteBuf data, boolean corrupt) {
-    int len = data.readableBytes();
+    if (outcome == Outcome.DATA_ERROR) {
+      endSequenceOnFinal(ttt, fin);
+      return null;
+    }
     if (corrupt && outcome == Outcome.NONE) outcome = Outcome.CRC_ERROR;
+    String violation = check(ttt, dataSn, offset, fin, data, corrupt);
+    if (violation != null) {
+      outcome = Outcome.DATA_ERROR;
+      nextR2tOffset = expected; // solicit nothing more
+      endSequenceOnFinal(ttt, fin);
+    }
+    return violation;
+  }
+
+  private String check(int ttt, int dataSn, long offset, boolean fin, ByteBuf data, boolean corrupt) {
+    int len = data.readableBytes();
     if (ttt == Bhs.RESERVED_TAG) {
-      if (!unsolicitedOpen) return "unsolicited Data-Out not expected";
-      if (dataSn != unsolicitedDataSn) return "DataSN " + dataSn + ", expected " + unsolicitedDataSn;
-      if (offset != unsolicitedNext) return "Buffer Offset " + offset + ", expected " + unsolicitedNext;
-      if (len > unsolicitedLimit - unsolicitedNext) return "unsolicited data beyond FirstBurstLength";
+      if (!unsolicitedOpen) return fail(UNEXPECTED_UNSOLICITED_DATA, "unsolicited Data-Out not expected");
+      if (dataSn != unsolicitedDataSn) return fail(DATA_PHASE_ERROR, "DataSN " + dataSn + ", expected " + unsolicitedDataSn);
+      if (offset != unsolicitedNext) return fail(DATA_PHASE_ERROR, "Buffer Offset " + offset + ", expected " + unsolicitedNext);
+      if (len > unsolicitedLimit - unsolicitedNext) {
+        return fail(UNEXPECTED_UNSOLICITED_DATA, "unsolicited data beyond FirstBurstLength");
+      }
       if (!corrupt) copy(unsolicitedNext, data, len);
       unsolicitedNext += len;
       unsolicitedDataSn++;
       boolean reached = unsolicitedNext == unsolicitedLimit;
-      if (reached && !fin) return "F bit missing on the last unsolicited Data-Out";
       if (fin) {
         unsolicitedOpen = false;
         closeUnsolicitedIfDone();
+      }
+      if (reached && !fin) {
+        unsolicitedOpen = false; // no more unsolicited data can come
+        return fail(INCORRECT_AMOUNT_OF_DATA, "F bit missing on the last unsolicited Data-Out");
       }
       return null;
     }
@@ -158,18 +192,42 @@ final class ScsiTask implements CommandSequencer.Command {
         break;
       }
     }
-    if (seq == null) return "Target Transfer Tag 0x" + Integer.toHexString(ttt) + " not open for this task";
-    if (dataSn != seq.nextDataSn) return "DataSN " + dataSn + ", expected " + seq.nextDataSn;
+    if (seq == null) {
+      return fail(DATA_PHASE_ERROR, "Target Transfer Tag 0x" + Integer.toHexString(ttt) + " not open for this task");
+    }
+    if (dataSn != seq.nextDataSn) return fail(DATA_PHASE_ERROR, "DataSN " + dataSn + ", expected " + seq.nextDataSn);
     long expectedOffset = (long) seq.offset + seq.received;
-    if (offset != expectedOffset) return "Buffer Offset " + offset + ", expected " + expectedOffset;
-    if (len > seq.length - seq.received) return "Data-Out beyond the R2T's Desired Data Transfer Length";
+    if (offset != expectedOffset) return fail(DATA_PHASE_ERROR, "Buffer Offset " + offset + ", expected " + expectedOffset);
+    if (len > seq.length - seq.received) {
+      return fail(INCORRECT_AMOUNT_OF_DATA, "Data-Out beyond the R2T's Desired Data Transfer Length");
+    }
     if (!corrupt) copy(seq.offset + seq.received, data, len);
     seq.received += len;
     seq.nextDataSn++;
     boolean done = seq.received == seq.length;
-    if (done != fin) return done ? "F bit missing on the last Data-Out of an R2T" : "F bit before the R2T's data is complete";
     if (done) open.remove(seq);
+    if (done != fin) {
+      return fail(INCORRECT_AMOUNT_OF_DATA,
+          done ? "F bit missing on the last Data-Out of an R2T" : "F bit before the R2T's data is complete");
+    }
     return null;
+  }
+
+  /** The sense data the task is answered with after a Data-Out violation. */
+  byte[] failureSense() {
+    return failureSense;
+  }
+
+  private String fail(byte[] sense, String why) {
+    failureSense = sense;
+    return why;
+  }
+
+  /** After a violation only F bits count: they end the unsolicited sequence or an open R2T's. */
+  private void endSequenceOnFinal(int ttt, boolean fin) {
+    if (!fin) return;
+    if (ttt == Bhs.RESERVED_TAG) unsolicitedOpen = false;
+    else open.removeIf(s -> s.ttt == ttt);
   }
 
   /** Whether another R2T may be sent now. */
@@ -227,6 +285,16 @@ final class ScsiTask implements CommandSequencer.Command {
   @Override
   public void deliver() {
     deliverer.accept(this);
+  }
+
+  private static byte[] sense(int asc, int ascq) {
+    byte[] s = new byte[18];
+    s[0] = 0x70;
+    s[2] = 0x0b; // ABORTED COMMAND
+    s[7] = 10;
+    s[12] = (byte) asc;
+    s[13] = (byte) ascq;
+    return s;
   }
 
   private void copy(int offset, ByteBuf data, int len) {

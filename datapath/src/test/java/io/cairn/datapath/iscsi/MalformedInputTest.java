@@ -181,21 +181,42 @@ class MalformedInputTest {
   }
 
   @Test
-  void shouldCloseTheConnectionOnADataOutProtocolError() throws Exception {
+  void shouldFailOnlyTheTaskWhoseDataOutIsOutOfSequence() throws Exception {
     Map<String, String> keys = PortalHarness.keys();
     keys.put("InitialR2T", "Yes");
     keys.put("ImmediateData", "No");
     RawIscsiClient c = h.login(keys);
     int itt = c.newItt();
     c.send(c.scsiCommandBhs(0, write10(0, 16), 8192, false, true, itt, false, true), new byte[0]);
+    c.cmdSn(c.cmdSn() + 1);
     RawIscsiClient.Pdu r2t = c.read();
     c.send(c.dataOutBhs(0, itt, r2t.intAt(20), 5, 0, true), new byte[8192]); // DataSN 5, expected 0
-    RawIscsiClient.Pdu reject = c.read();
-    assertEquals(0x3f, reject.opcode());
-    assertEquals(0x04, reject.byteAt(2));
-    assertTrue(c.closedByTarget(3000));
-    assertTrue(h.scsi.executed.isEmpty());
-    assertBystanderWorks();
+    RawIscsiClient.Pdu response = c.read();
+    assertEquals(0x21, response.opcode());
+    assertEquals(itt, response.itt());
+    assertEquals(0x02, response.byteAt(3), "CHECK CONDITION");
+    assertEquals(0x0b, response.data()[2 + 2], "ABORTED COMMAND");
+    assertEquals(0x4b, response.data()[2 + 12], "DATA PHASE ERROR");
+    assertTrue(h.scsi.executed.isEmpty(), "the SCSI layer never saw the command");
+    assertEquals(0, c.read(0, read10(0, 1), 512).status(), "the session goes on");
+  }
+
+  @Test
+  void shouldFailATaskSendingUnsolicitedDataWhenInitialR2tIsYes() throws Exception {
+    Map<String, String> keys = PortalHarness.keys();
+    keys.put("InitialR2T", "Yes");
+    RawIscsiClient c = h.login(keys);
+    int itt = c.newItt();
+    c.send(c.scsiCommandBhs(0, write10(0, 1), 1024, false, true, itt, false, true), new byte[512]);
+    c.cmdSn(c.cmdSn() + 1);
+    RawIscsiClient.Pdu r2t = c.read();
+    assertEquals(512, r2t.intAt(40));
+    c.send(c.dataOutBhs(0, itt, RawIscsiClient.RESERVED, 0, 512, true), new byte[512]); // unsolicited
+    c.send(c.dataOutBhs(0, itt, r2t.intAt(20), 0, 512, true), new byte[512]); // the solicited one ends it
+    RawIscsiClient.Pdu response = c.read();
+    assertEquals(0x21, response.opcode());
+    assertEquals(0x0c, response.data()[2 + 12], "unexpected unsolicited data");
+    assertEquals(0x0c, response.data()[2 + 13]);
   }
 
   @Test
