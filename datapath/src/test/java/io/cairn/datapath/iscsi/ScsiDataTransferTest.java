@@ -112,6 +112,27 @@ class ScsiDataTransferTest {
     assertEquals(0, r.status());
     assertEquals(16, r.dataInPdus());
     assertArrayEquals(content, r.dataIn());
+    // Data-In sequences end (F bit) every MaxBurstLength (32 KiB = 8 PDUs) and at the end.
+    for (int i = 0; i < 16; i++) {
+      int flags = c.lastDataInFlags.get(i);
+      assertEquals(i == 7 || i == 15, (flags & 0x80) != 0, "F bit of Data-In " + i);
+      assertEquals(i == 15, (flags & 0x01) != 0, "S bit of Data-In " + i);
+    }
+  }
+
+  @Test
+  void shouldReleaseDataInOfACommandCompletingAfterItsConnectionClosed() throws Exception {
+    h.scsi.hold(0xc0);
+    h.scsi.abortHeldOnNexusLost = false;
+    RawIscsiClient c = h.login();
+    byte[] cdb = new byte[16];
+    cdb[0] = (byte) 0xc0;
+    c.send(c.scsiCommandBhs(0, cdb, 65536, true, false, c.newItt(), false, true), new byte[0]);
+    for (int i = 0; i < 200 && h.scsi.heldCount() == 0; i++) Thread.sleep(10);
+    c.close();
+    for (int i = 0; i < 200 && h.scsi.lostNexuses.isEmpty(); i++) Thread.sleep(10);
+    assertEquals(1, h.scsi.lostNexuses.size());
+    h.scsi.completeHeld(65536); // the transport must release this buffer: checked by the leak detector
   }
 
   @Test
