@@ -38,7 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Full feature phase of one session on its one connection (RFC 7143 sections 3.2 and 4): the
+ * Full feature phase of one session on its one connection (RFC 7143 sections 4 and 11): the
  * command window, SCSI commands with their Data-Out, Data-In and responses, NOP, task management,
  * text (SendTargets) and logout. SCSI semantics stay in the {@link io.cairn.datapath.scsi.ScsiService}:
  * this class only moves commands and data.
@@ -113,7 +113,7 @@ final class FullFeatureSession {
   private void dispatch(Pdu pdu) {
     int op = pdu.opcode();
     if (identity.discovery() && op != Opcode.TEXT_REQUEST && op != Opcode.LOGOUT_REQUEST) {
-      // A discovery session carries only Text (SendTargets) and Logout (RFC 7143 section 4.3).
+      // A discovery session carries only Text (SendTargets) and Logout (RFC 7143).
       rejectCommand(pdu, RejectPdu.PROTOCOL_ERROR);
       return;
     }

@@ -1,7 +1,7 @@
 package io.cairn.datapath.iscsi;
 
 /**
- * Decodes the 8-byte LUN field of iSCSI PDUs (SAM-5 section 4.7) to a LUN number. Single-level
+ * Decodes the 8-byte LUN field of iSCSI PDUs (SAM-5 logical unit number structure) to a LUN number. Single-level
  * peripheral device addressing (method 00b) and flat space addressing (01b) are decoded from the
  * first two bytes; other methods give {@link #UNSUPPORTED}, which no logical unit has.
  */

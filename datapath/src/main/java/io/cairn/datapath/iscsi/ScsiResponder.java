@@ -19,7 +19,7 @@ import io.netty.buffer.ByteBuf;
  */
 final class ScsiResponder {
 
-  /** Fixed-format sense (SPC-4 4.5.3): ABORTED COMMAND, PROTOCOL SERVICE CRC ERROR (47h/05h), RFC 7143 section 7.8. */
+  /** Fixed-format sense (SPC-4 4.5.3): ABORTED COMMAND, PROTOCOL SERVICE CRC ERROR (47h/05h), RFC 7143 sections 7.8 and 11.4.7.2. */
   static final byte[] CRC_ERROR_SENSE = {
       0x70, 0, 0x0b, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x47, 0x05, 0, 0, 0, 0};
 

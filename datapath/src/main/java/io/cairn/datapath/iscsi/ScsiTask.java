@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * One SCSI command on the transport side: its CDB and flags, the Data-Out it still collects, and
  * its progress towards a response.
  *
- * <p>Data-Out collection (RFC 7143 sections 4.x and 11.7): immediate data arrives with the
+ * <p>Data-Out collection (RFC 7143 sections 11.3, 11.7 and 11.8): immediate data arrives with the
  * command at offset 0; unsolicited Data-Out (TTT 0xffffffff) continues it up to
  * min(FirstBurstLength, EDTL) and ends with the F bit; the rest is solicited by R2Ts, each one
  * sequence of at most MaxBurstLength with its own TTT and DataSN starting at 0. Every Data-Out is

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The portal's sessions, by TSIH and by session identity (InitiatorName, ISID, TargetName: RFC 7143
- * section 4.4.3). Assigns TSIHs and detects session reinstatement: a new session with the identity
+ * The portal's sessions, by TSIH and by session identity (InitiatorName, ISID, TargetName, on this
+ * portal group). Assigns TSIHs and detects session reinstatement: a new session with the identity
  * of an existing normal session displaces it. Thread-safe; used from every event loop.
  */
 final class SessionRegistry {

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * The iSCSI header and data digest: CRC32C (Castagnoli), RFC 7143 sections 12.1 and 13.1.
+ * The iSCSI header and data digest: CRC32C (Castagnoli), RFC 7143 section 13.1.
  *
  * <p>Byte order on the wire: the examples of RFC 7143 Appendix A.4 give the digest of 32 zero
  * bytes as the byte sequence {@code aa 36 91 8a}, while the CRC register ({@link CRC32C#getValue()})

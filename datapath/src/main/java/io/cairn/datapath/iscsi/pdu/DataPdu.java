@@ -68,7 +68,7 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * DataSN of Data-Out restarts at 0 in every sequence (the unsolicited one, and each R2T's);
  * DataSN of Data-In counts the command's Data-In PDUs from 0. The S bit (status) on the final
- * Data-In carries the command's status (section 11.7.4), with StatSN, Status and the residual.
+ * Data-In carries the command's status (section 11.7), with StatSN, Status and the residual.
  */
 public final class DataPdu {
 

@@ -82,7 +82,7 @@ public final class LoginPdu {
   public static final int STAGE_OPERATIONAL = 1;
   public static final int STAGE_FULL_FEATURE = 3;
 
-  /** The only iSCSI version defined (RFC 7143 section 11.12.4). */
+  /** The only iSCSI version defined (RFC 7143 section 11.12). */
   public static final int VERSION = 0x00;
 
   private LoginPdu() {}

@@ -1,7 +1,7 @@
 package io.cairn.datapath.iscsi.pdu;
 
 /**
- * iSCSI opcodes (RFC 7143 section 11.1.1): the low six bits of BHS byte 0. Initiator opcodes
+ * iSCSI opcodes (RFC 7143 section 11.2): the low six bits of BHS byte 0. Initiator opcodes
  * are 0x00-0x1f, target opcodes 0x20-0x3f.
  */
 public final class Opcode {

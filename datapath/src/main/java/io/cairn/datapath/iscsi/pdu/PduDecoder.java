@@ -6,7 +6,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Frames the inbound byte stream into {@link Pdu}s (RFC 7143 section 11.1): BHS (48 bytes), then
+ * Frames the inbound byte stream into {@link Pdu}s (RFC 7143 sections 11.1 and 11.2): BHS (48 bytes), then
  * TotalAHSLength bytes of AHS, then the header digest when negotiated, then DataSegmentLength
  * bytes of data padded to 4, then the data digest when negotiated and the segment is not empty.
  *

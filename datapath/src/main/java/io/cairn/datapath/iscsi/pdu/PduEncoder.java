@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Writes {@link OutboundPdu}s: sets DataSegmentLength, appends the header digest, passes the data
- * segment on without copying, then the padding and the data digest (RFC 7143 section 11.1). The
+ * segment on without copying, then the padding and the data digest (RFC 7143 sections 11.1 and 11.2). The
  * data digest covers the data and its padding.
  *
  * <p>Runs on the channel's event loop. The connection enables digests right after writing the

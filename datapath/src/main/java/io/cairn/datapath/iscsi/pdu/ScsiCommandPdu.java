@@ -83,7 +83,7 @@ public final class ScsiCommandPdu {
   }
 
   /**
-   * Length of a CDB from its operation code's group (SPC-4 section 4.2.5.1): group 0 is 6 bytes,
+   * Length of a CDB from its operation code's group (SPC-4, operation code groups): group 0 is 6 bytes,
    * groups 1 and 2 are 10, group 5 is 12, group 4 is 16, the variable-length CDB (7Fh) is 8 plus its
    * ADDITIONAL CDB LENGTH byte; reserved and vendor-specific groups take the whole 16-byte field.
    *

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The session's command window and ordered delivery (RFC 7143 sections 3.2.2.1 and 4.2.2.1).
+ * The session's command window and ordered delivery (RFC 7143 section 4.2.2.1).
  *
  * <p>Window: a non-immediate command is accepted only when its CmdSN lies in [ExpCmdSN, MaxCmdSN]
  * and was not seen; anything else is ignored, as the RFC requires. ExpCmdSN moves past every
