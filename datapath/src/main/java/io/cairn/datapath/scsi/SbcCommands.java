@@ -1,0 +1,324 @@
+package io.cairn.datapath.scsi;
+
+import static io.cairn.datapath.scsi.Bytes.put32;
+import static io.cairn.datapath.scsi.Bytes.put64;
+import static io.cairn.datapath.scsi.Bytes.u16;
+import static io.cairn.datapath.scsi.Bytes.u32;
+import static io.cairn.datapath.scsi.Bytes.u64;
+import static io.cairn.datapath.scsi.Bytes.u8;
+import static io.cairn.datapath.scsi.CommandEntry.MEDIUM_ACCESS;
+import static io.cairn.datapath.scsi.CommandEntry.usage;
+
+import io.cairn.datapath.scsi.sense.SenseCode;
+import io.cairn.datapath.scsi.sense.SenseData;
+import io.cairn.datapath.target.LunInfo;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * SBC-3 block commands: READ CAPACITY (10)/(16), READ and WRITE (6)/(10)/(12)/(16), VERIFY
+ * (10)/(12)/(16), SYNCHRONIZE CACHE (10)/(16), START STOP UNIT.
+ *
+ * <p>Every medium command checks, in this order and before any I/O: the CDB bits (table usage
+ * masks: RDPROTECT, WRPROTECT and VRPROTECT are not accepted, there is no protection information),
+ * the transfer length against the Block Limits maximum, write protection, then the LBA range
+ * (LBA past the last block, or LBA + length past the capacity, with unsigned 64-bit arithmetic).
+ */
+final class SbcCommands {
+
+  static final int READ_6 = 0x08;
+  static final int WRITE_6 = 0x0A;
+  static final int START_STOP_UNIT = 0x1B;
+  static final int READ_CAPACITY_10 = 0x25;
+  static final int READ_10 = 0x28;
+  static final int WRITE_10 = 0x2A;
+  static final int VERIFY_10 = 0x2F;
+  static final int SYNCHRONIZE_CACHE_10 = 0x35;
+  static final int READ_16 = 0x88;
+  static final int WRITE_16 = 0x8A;
+  static final int VERIFY_16 = 0x8F;
+  static final int SYNCHRONIZE_CACHE_16 = 0x91;
+  static final int SERVICE_ACTION_IN_16 = 0x9E;
+  static final int SAI_READ_CAPACITY_16 = 0x10;
+  static final int READ_12 = 0xA8;
+  static final int WRITE_12 = 0xAA;
+  static final int VERIFY_12 = 0xAF;
+
+  private SbcCommands() {}
+
+  static void register(CommandTable t, ScsiSettings settings) {
+    // Byte 1 of READ/WRITE (10)/(12)/(16): DPO (4), FUA (3) and FUA_NV (1, obsolete) are accepted and
+    // need nothing (every write is durable when acknowledged); RDPROTECT/WRPROTECT (7..5), RARC (2)
+    // and bit 0 are not. GROUP NUMBER (6 bits) is accepted and ignored.
+    int rw = 0x1A;
+    t.register(new CommandEntry(READ_6, -1, "READ(6)",
+        usage(0xFF, 0x1F, 0xFF, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, ctx -> read(ctx, settings)));
+    t.register(new CommandEntry(WRITE_6, -1, "WRITE(6)",
+        usage(0xFF, 0x1F, 0xFF, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, ctx -> write(ctx, settings)));
+    t.register(new CommandEntry(READ_10, -1, "READ(10)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, ctx -> read(ctx, settings)));
+    t.register(new CommandEntry(WRITE_10, -1, "WRITE(10)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, ctx -> write(ctx, settings)));
+    t.register(new CommandEntry(READ_12, -1, "READ(12)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), MEDIUM_ACCESS, ctx -> read(ctx, settings)));
+    t.register(new CommandEntry(WRITE_12, -1, "WRITE(12)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), MEDIUM_ACCESS, ctx -> write(ctx, settings)));
+    t.register(new CommandEntry(READ_16, -1, "READ(16)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00),
+        MEDIUM_ACCESS, ctx -> read(ctx, settings)));
+    t.register(new CommandEntry(WRITE_16, -1, "WRITE(16)",
+        usage(0xFF, rw, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00),
+        MEDIUM_ACCESS, ctx -> write(ctx, settings)));
+
+    // VERIFY byte 1: DPO (4) and BYTCHK (2..1) accepted; VRPROTECT (7..5) and bit 0 not.
+    int v = 0x16;
+    t.register(new CommandEntry(VERIFY_10, -1, "VERIFY(10)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, ctx -> verify(ctx, settings)));
+    t.register(new CommandEntry(VERIFY_12, -1, "VERIFY(12)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), MEDIUM_ACCESS, ctx -> verify(ctx, settings)));
+    t.register(new CommandEntry(VERIFY_16, -1, "VERIFY(16)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00),
+        MEDIUM_ACCESS, ctx -> verify(ctx, settings)));
+
+    // SYNCHRONIZE CACHE byte 1: IMMED (1) and SYNC_NV (2, obsolete) accepted.
+    t.register(new CommandEntry(SYNCHRONIZE_CACHE_10, -1, "SYNCHRONIZE CACHE(10)",
+        usage(0xFF, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), MEDIUM_ACCESS, SbcCommands::synchronizeCache));
+    t.register(new CommandEntry(SYNCHRONIZE_CACHE_16, -1, "SYNCHRONIZE CACHE(16)",
+        usage(0xFF, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00),
+        MEDIUM_ACCESS, SbcCommands::synchronizeCache));
+
+    // READ CAPACITY(10): byte 1 bit 0 (RELADR, obsolete) rejected; LBA (obsolete) and PMI accepted.
+    t.register(new CommandEntry(READ_CAPACITY_10, -1, "READ CAPACITY(10)",
+        usage(0xFF, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x01, 0x00), 0, SbcCommands::readCapacity10));
+    t.register(new CommandEntry(SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16, "READ CAPACITY(16)",
+        usage(0xFF, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00),
+        0, SbcCommands::readCapacity16));
+
+    // START STOP UNIT: IMMED; POWER CONDITION MODIFIER; POWER CONDITION, NO_FLUSH, LOEJ, START.
+    t.register(new CommandEntry(START_STOP_UNIT, -1, "START STOP UNIT",
+        usage(0xFF, 0x01, 0x00, 0x0F, 0xF7, 0x00), 0, SbcCommands::startStopUnit));
+  }
+
+  /** LOGICAL BLOCK ADDRESS of a READ/WRITE/VERIFY/SYNCHRONIZE CACHE CDB of any size (unsigned). */
+  static long lba(byte[] cdb) {
+    return switch (cdb.length) {
+      case 6 -> ((cdb[1] & 0x1F) << 16) | u16(cdb, 2);
+      case 10, 12 -> u32(cdb, 2);
+      default -> u64(cdb, 2);
+    };
+  }
+
+  /** Offset of the TRANSFER LENGTH (or NUMBER OF LOGICAL BLOCKS) field. */
+  static int lengthOffset(byte[] cdb) {
+    return switch (cdb.length) {
+      case 6 -> 4;
+      case 10 -> 7;
+      case 12 -> 6;
+      default -> 10;
+    };
+  }
+
+  /** TRANSFER LENGTH in logical blocks; in a 6-byte CDB 0 means 256 (SBC-3 5.14). */
+  static long transferLength(byte[] cdb) {
+    return switch (cdb.length) {
+      case 6 -> u8(cdb, 4) == 0 ? 256 : u8(cdb, 4);
+      case 10 -> u16(cdb, 7);
+      default -> u32(cdb, lengthOffset(cdb));
+    };
+  }
+
+  /** LOGICAL BLOCK ADDRESS OUT OF RANGE unless every block of [lba, lba + blocks) exists and lba does. */
+  static void checkRange(LunInfo info, long lba, long blocks) {
+    long capacity = info.blockCount();
+    if (Long.compareUnsigned(lba, capacity) >= 0 || Long.compareUnsigned(blocks, capacity - lba) > 0) {
+      throw CheckCondition.lbaOutOfRange();
+    }
+  }
+
+  /** INVALID FIELD IN CDB at TRANSFER LENGTH when it exceeds the Block Limits MAXIMUM TRANSFER LENGTH. */
+  static void checkTransferLength(byte[] cdb, LunInfo info, ScsiSettings settings, long blocks) {
+    if (blocks * info.logicalBlockSize() > settings.maxTransferLengthBytes()) {
+      throw CheckCondition.invalidFieldInCdb(lengthOffset(cdb), 7);
+    }
+  }
+
+  /** READ (6)/(10)/(12)/(16): Data-In of exactly TRANSFER LENGTH blocks; length 0 transfers nothing. */
+  static CompletableFuture<ScsiResponse> read(CommandContext ctx, ScsiSettings settings) {
+    byte[] cdb = ctx.cdb;
+    LunInfo info = ctx.info();
+    long lba = lba(cdb);
+    long blocks = transferLength(cdb);
+    checkTransferLength(cdb, info, settings, blocks);
+    checkRange(info, lba, blocks);
+    if (blocks == 0) return CommandContext.good();
+    int lbs = info.logicalBlockSize();
+    return ctx.io().read(lba * lbs, (int) (blocks * lbs)).thenApply(ScsiResponse::good);
+  }
+
+  /**
+   * WRITE (6)/(10)/(12)/(16): DATA PROTECT on a read-only or software write protected LUN; the
+   * first TRANSFER LENGTH blocks of Data-Out go to the vDisk (extra Data-Out is not written, the
+   * transport reports it as residual underflow); too little Data-Out writes nothing (see
+   * {@link CommandContext#takeDataOut}). GOOD only once the vDisk says the data is durable.
+   */
+  static CompletableFuture<ScsiResponse> write(CommandContext ctx, ScsiSettings settings) {
+    byte[] cdb = ctx.cdb;
+    LunInfo info = ctx.info();
+    long lba = lba(cdb);
+    long blocks = transferLength(cdb);
+    checkTransferLength(cdb, info, settings, blocks);
+    checkWritable(ctx);
+    checkRange(info, lba, blocks);
+    int lbs = info.logicalBlockSize();
+    long bytes = blocks * lbs;
+    ByteBuf data = ctx.takeDataOut(bytes);
+    ScsiResponse done = new ScsiResponse(ScsiResponse.GOOD, null, null, bytes);
+    if (data == null) return CompletableFuture.completedFuture(done);
+    ByteBuf exact = data.readableBytes() == bytes ? data : data.slice(data.readerIndex(), (int) bytes);
+    return ctx.io().write(lba * lbs, exact).thenApply(v -> done);
+  }
+
+  static void checkWritable(CommandContext ctx) {
+    if (ctx.info().readOnly()) throw CheckCondition.of(SenseCode.WRITE_PROTECTED);
+    if (ctx.unit.softwareWriteProtect()) throw CheckCondition.of(SenseCode.SOFTWARE_WRITE_PROTECTED);
+  }
+
+  /**
+   * VERIFY (10)/(12)/(16) (SBC-3 5.29). BYTCHK 00b: the blocks are read, which checks them against
+   * their checksums (MEDIUM ERROR, UNRECOVERED READ ERROR when no good copy exists). BYTCHK 01b:
+   * the blocks are also compared with TRANSFER LENGTH blocks of Data-Out; BYTCHK 11b: with one block
+   * of Data-Out, compared against each block. A difference is MISCOMPARE, MISCOMPARE DURING VERIFY
+   * OPERATION, with INFORMATION = offset of the first differing byte from the start of the range.
+   * BYTCHK 10b is reserved: INVALID FIELD IN CDB. VERIFICATION LENGTH 0 verifies nothing.
+   */
+  static CompletableFuture<ScsiResponse> verify(CommandContext ctx, ScsiSettings settings) {
+    byte[] cdb = ctx.cdb;
+    int bytchk = (cdb[1] >> 1) & 0x03;
+    if (bytchk == 0b10) throw CheckCondition.invalidFieldInCdb(1, 2);
+    LunInfo info = ctx.info();
+    long lba = lba(cdb);
+    long blocks = transferLength(cdb);
+    checkTransferLength(cdb, info, settings, blocks);
+    checkRange(info, lba, blocks);
+    if (blocks == 0) return CommandContext.good();
+    int lbs = info.logicalBlockSize();
+    int bytes = (int) (blocks * lbs);
+    int expectedLength = bytchk == 0b00 ? 0 : bytchk == 0b01 ? bytes : lbs;
+    ByteBuf expected = ctx.takeDataOut(expectedLength);
+    CompletableFuture<ByteBuf> medium;
+    try {
+      medium = ctx.io().read(lba * lbs, bytes);
+    } catch (RuntimeException e) {
+      if (expected != null) expected.release();
+      throw e;
+    }
+    return medium.handle((buf, err) -> {
+      try {
+        if (err != null) throw new CompletionException(err);
+        if (expected == null) return ScsiResponse.good();
+        long at = firstDifference(buf, expected, expectedLength);
+        if (at >= 0) {
+          throw new CompletionException(
+              new CheckCondition(SenseData.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, at), expectedLength));
+        }
+        return new ScsiResponse(ScsiResponse.GOOD, null, null, expectedLength);
+      } finally {
+        if (buf != null) buf.release();
+        if (expected != null) expected.release();
+      }
+    });
+  }
+
+  /**
+   * Offset of the first byte of {@code medium} that differs from {@code expected}, which is either
+   * as long as {@code medium} or one block compared against each block in turn; -1 when equal.
+   */
+  static long firstDifference(ByteBuf medium, ByteBuf expected, int expectedLength) {
+    int length = medium.readableBytes();
+    int m0 = medium.readerIndex();
+    int e0 = expected.readerIndex();
+    for (int off = 0; off < length; off += expectedLength) {
+      int n = Math.min(expectedLength, length - off);
+      int i = 0;
+      while (i + 8 <= n && medium.getLong(m0 + off + i) == expected.getLong(e0 + i)) i += 8;
+      while (i < n) {
+        if (medium.getByte(m0 + off + i) != expected.getByte(e0 + i)) return off + i;
+        i++;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * SYNCHRONIZE CACHE (10)/(16) (SBC-3 5.22): range checked (NUMBER OF LOGICAL BLOCKS 0 means to
+   * the end), then every acknowledged write is made durable. Writes are durable when acknowledged,
+   * so the flush is cheap; IMMED = 1 is honoured by simply answering once it is done.
+   */
+  static CompletableFuture<ScsiResponse> synchronizeCache(CommandContext ctx) {
+    byte[] cdb = ctx.cdb;
+    LunInfo info = ctx.info();
+    long lba = lba(cdb);
+    long blocks = transferLength(cdb);
+    checkRange(info, lba, blocks == 0 ? 1 : blocks);
+    return ctx.io().flush().thenApply(v -> ScsiResponse.good());
+  }
+
+  /**
+   * READ CAPACITY(10) (SBC-3 5.15): RETURNED LOGICAL BLOCK ADDRESS (FFFFFFFFh when the last LBA
+   * does not fit: use READ CAPACITY(16)) and BLOCK LENGTH IN BYTES. PMI = 0 with a non-zero LBA:
+   * INVALID FIELD IN CDB.
+   */
+  static CompletableFuture<ScsiResponse> readCapacity10(CommandContext ctx) {
+    byte[] cdb = ctx.cdb;
+    boolean pmi = (cdb[8] & 0x01) != 0;
+    if (!pmi && u32(cdb, 2) != 0) throw CheckCondition.invalidFieldInCdb(2, 7);
+    LunInfo info = ctx.info();
+    long last = info.blockCount() - 1;
+    byte[] d = new byte[8];
+    put32(d, 0, last > 0xFFFF_FFFFL ? 0xFFFF_FFFFL : last);
+    put32(d, 4, info.logicalBlockSize());
+    return CommandContext.dataIn(d, d.length, d.length);
+  }
+
+  /**
+   * READ CAPACITY(16) (SBC-3 5.16), 32 bytes, truncated to ALLOCATION LENGTH.
+   *
+   * <pre>
+   *   0-7  RETURNED LOGICAL BLOCK ADDRESS (last LBA)   8-11 LOGICAL BLOCK LENGTH IN BYTES
+   *   12   P_TYPE, PROT_EN = 0 (no protection information)
+   *   13   P_I_EXPONENT = 0 | LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (log2 physical/logical)
+   *   14-15 LBPME (bit 7 of 14), LBPRZ = 0, LOWEST ALIGNED LOGICAL BLOCK ADDRESS = 0
+   *   16-31 reserved
+   * </pre>
+   */
+  static CompletableFuture<ScsiResponse> readCapacity16(CommandContext ctx) {
+    byte[] cdb = ctx.cdb;
+    boolean pmi = (cdb[14] & 0x01) != 0;
+    if (!pmi && u64(cdb, 2) != 0) throw CheckCondition.invalidFieldInCdb(2, 7);
+    long allocation = u32(cdb, 10);
+    LunInfo info = ctx.info();
+    byte[] d = new byte[32];
+    put64(d, 0, info.blockCount() - 1);
+    put32(d, 8, info.logicalBlockSize());
+    d[13] = (byte) (Integer.numberOfTrailingZeros(info.physicalBlockSize() / info.logicalBlockSize()) & 0x0F);
+    if (InquiryData.provisioningManagement(info)) d[14] = (byte) 0x80;
+    return CommandContext.dataIn(d, d.length, allocation);
+  }
+
+  /**
+   * START STOP UNIT (SBC-3 5.20): accepted and completed at once; there is no spindle to stop and
+   * no medium to eject. LOEJ = 1 asks to load or eject a medium that is not removable (RMB = 0):
+   * INVALID FIELD IN CDB. POWER CONDITION values SBC-3 reserves: INVALID FIELD IN CDB.
+   */
+  static CompletableFuture<ScsiResponse> startStopUnit(CommandContext ctx) {
+    byte[] cdb = ctx.cdb;
+    int powerCondition = (cdb[4] >> 4) & 0x0F;
+    switch (powerCondition) {
+      case 0x0, 0x1, 0x2, 0x3, 0x7, 0xA, 0xB -> { }
+      default -> throw CheckCondition.invalidFieldInCdb(4, 7);
+    }
+    if ((cdb[4] & 0x02) != 0) throw CheckCondition.invalidFieldInCdb(4, 1);
+    return CommandContext.good();
+  }
+}
