@@ -78,24 +78,18 @@ final class CommandTable {
 
   /**
    * Checks a CDB against its entry's usage masks: INVALID FIELD IN CDB at the first byte holding a
-   * bit the device server does not accept. The bit pointer names the leftmost bit of the run of
-   * unaccepted bits holding the highest offending one, which is the leftmost bit of the field in
-   * error. In the CONTROL byte (the last) each bit is its own field (NACA, LINK), except the
-   * vendor-specific bits 7..6.
+   * bit the device server does not accept, the bit pointer at the leftmost bit of the field that
+   * holds the highest such bit (fields as the entry's continuation masks delimit them).
    */
   static void checkCdb(CommandEntry e, byte[] cdb) {
     byte[] usage = e.usage();
+    byte[] continuation = e.continuation();
     if (cdb.length < usage.length) throw CheckCondition.invalidFieldInCdb(0, -1);
-    int control = usage.length - 1;
     for (int i = 1; i < usage.length; i++) {
       int bad = cdb[i] & ~usage[i] & 0xFF;
       if (bad != 0) {
         int bit = 31 - Integer.numberOfLeadingZeros(bad);
-        if (i == control && usage.length >= 6) {
-          if (bit >= 6) bit = 7;
-        } else {
-          while (bit < 7 && (usage[i] & (1 << (bit + 1))) == 0) bit++;
-        }
+        while (bit < 7 && (continuation[i] & (1 << bit)) != 0) bit++;
         throw CheckCondition.invalidFieldInCdb(i, bit);
       }
     }
