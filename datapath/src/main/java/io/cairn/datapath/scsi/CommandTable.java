@@ -63,6 +63,18 @@ final class CommandTable {
     return e != null ? e : INVALID_OPCODE;
   }
 
+  /** Whether the opcode is one with service actions. */
+  boolean hasServiceActions(int opcode) {
+    return byServiceAction[opcode] != null;
+  }
+
+  /** The registered entry for an opcode (and service action, -1 for none), or null. */
+  CommandEntry registered(int opcode, int serviceAction) {
+    if (serviceAction < 0) return byServiceAction[opcode] == null ? byOpcode[opcode] : null;
+    CommandEntry[] sas = byServiceAction[opcode];
+    return sas == null || serviceAction >= SERVICE_ACTIONS ? null : sas[serviceAction];
+  }
+
   /** Every registered command, by opcode then service action. */
   List<CommandEntry> entries() {
     List<CommandEntry> all = new ArrayList<>();

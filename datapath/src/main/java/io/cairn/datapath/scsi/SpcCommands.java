@@ -34,6 +34,8 @@ final class SpcCommands {
   static final int MODE_SELECT_10 = 0x55;
   static final int MODE_SENSE_10 = 0x5A;
   static final int REPORT_LUNS = 0xA0;
+  static final int MAINTENANCE_IN = 0xA3;
+  static final int MI_REPORT_SUPPORTED_OPERATION_CODES = 0x0C;
 
   private SpcCommands() {}
 
@@ -57,6 +59,10 @@ final class SpcCommands {
     t.register(new CommandEntry(REPORT_LUNS, -1, "REPORT LUNS",
         usage(0xFF, 0x00, 0xFF, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00),
         ANY_LUN | NO_UNIT_ATTENTION, SpcCommands::reportLuns));
+    // byte 2: RCTD (7), REPORTING OPTIONS (2..0)
+    t.register(new CommandEntry(MAINTENANCE_IN, MI_REPORT_SUPPORTED_OPERATION_CODES, "REPORT SUPPORTED OPERATION CODES",
+        usage(0xFF, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00), 0,
+        ctx -> reportSupportedOperationCodes(ctx, t, settings)));
   }
 
   /**
@@ -278,5 +284,70 @@ final class SpcCommands {
     if (longLba ? u32(list, p + 8) != 0 : list[p + 4] != 0) {
       throw CheckCondition.invalidFieldInParameterList(longLba ? p + 8 : p + 4, 7);
     }
+  }
+
+  /**
+   * REPORT SUPPORTED OPERATION CODES (SPC-4 6.35), from the command table itself. REPORTING
+   * OPTIONS 000b: every command, one 8-byte descriptor each (OPERATION CODE, SERVICE ACTION,
+   * SERVACTV, CDB LENGTH). 001b: one command by opcode (INVALID FIELD IN CDB if it has service
+   * actions); 010b: one command by opcode and service action (INVALID FIELD IN CDB if it has none);
+   * the answer is SUPPORT (011b supported, 001b not) with the CDB USAGE DATA, which are the table's
+   * usage masks with the opcode in byte 0 and the service action in its field. RCTD = 1 appends a
+   * command timeouts descriptor (recommended timeout = the I/O timeout for medium commands).
+   */
+  static CompletableFuture<ScsiResponse> reportSupportedOperationCodes(CommandContext ctx, CommandTable table, ScsiSettings settings) {
+    byte[] cdb = ctx.cdb;
+    boolean rctd = (cdb[2] & 0x80) != 0;
+    int options = cdb[2] & 0x07;
+    int opcode = u8(cdb, 3);
+    int serviceAction = u16(cdb, 4);
+    long allocation = u32(cdb, 6);
+    int timeouts = rctd ? 12 : 0;
+    byte[] d;
+    switch (options) {
+      case 0b000 -> {
+        List<CommandEntry> all = table.entries();
+        int each = 8 + timeouts;
+        d = new byte[4 + each * all.size()];
+        put32(d, 0, (long) each * all.size());
+        int p = 4;
+        for (CommandEntry e : all) {
+          d[p] = (byte) e.opcode();
+          put16(d, p + 2, Math.max(e.serviceAction(), 0));
+          d[p + 5] = (byte) ((rctd ? 0x02 : 0) | (e.serviceAction() >= 0 ? 0x01 : 0));
+          put16(d, p + 6, e.cdbLength());
+          if (rctd) commandTimeouts(d, p + 8, e, settings);
+          p += each;
+        }
+      }
+      case 0b001, 0b010 -> {
+        boolean hasServiceActions = table.hasServiceActions(opcode);
+        if (options == 0b001 && hasServiceActions) throw CheckCondition.invalidFieldInCdb(3, 7);
+        if (options == 0b010 && !hasServiceActions) throw CheckCondition.invalidFieldInCdb(3, 7);
+        CommandEntry e = table.registered(opcode, options == 0b010 ? serviceAction : -1);
+        if (e == null) {
+          d = new byte[4];
+          d[1] = 0b001;
+        } else {
+          byte[] usage = e.usage().clone();
+          usage[0] = (byte) e.opcode();
+          if (e.serviceAction() >= 0) usage[1] = (byte) ((usage[1] & ~0x1F) | e.serviceAction());
+          d = new byte[4 + usage.length + timeouts];
+          d[1] = (byte) ((rctd ? 0x80 : 0) | 0b011);
+          put16(d, 2, usage.length);
+          System.arraycopy(usage, 0, d, 4, usage.length);
+          if (rctd) commandTimeouts(d, 4 + usage.length, e, settings);
+        }
+      }
+      default -> throw CheckCondition.invalidFieldInCdb(2, 2);
+    }
+    return CommandContext.dataIn(d, d.length, allocation);
+  }
+
+  /** Command timeouts descriptor: length 0Ah, nominal time 0 (not specified), recommended timeout in seconds. */
+  private static void commandTimeouts(byte[] d, int p, CommandEntry e, ScsiSettings settings) {
+    put16(d, p, 0x0A);
+    long recommended = e.has(CommandEntry.MEDIUM_ACCESS) ? settings.ioTimeout().toSeconds() : 0;
+    put32(d, p + 8, Math.min(recommended, 0xFFFF_FFFFL));
   }
 }
