@@ -51,25 +51,31 @@ final class CommandContext {
     return lun.io();
   }
 
+  /** Bytes of Data-Out received (and not yet taken). */
+  int dataOutLength() {
+    return dataOut == null ? 0 : dataOut.readableBytes();
+  }
+
   /**
    * Takes ownership of the Data-Out buffer, which must hold at least {@code expectedBytes} (the
    * transfer the CDB specifies). When the initiator sent less (its Expected Data Transfer Length
    * is below the CDB's), the command ends with ILLEGAL REQUEST, INVALID FIELD IN COMMAND
-   * INFORMATION UNIT before anything is written (FCP-4 9.4.2, the behaviour libiscsi's
-   * iSCSIResiduals tests accept); the response carries the CDB's length so the transport reports
-   * the overflow residual. Bytes beyond {@code expectedBytes} are not part of the command.
+   * INFORMATION UNIT (FCP-4 9.4.2 b); the response carries the CDB's length so the transport
+   * reports the overflow residual. Bytes beyond {@code expectedBytes} are not part of the command.
    *
    * @return the buffer (caller releases), or null when {@code expectedBytes} is 0
    */
   ByteBuf takeDataOut(long expectedBytes) {
-    int received = dataOut == null ? 0 : dataOut.readableBytes();
-    if (received < expectedBytes) {
-      throw new CheckCondition(SenseData.of(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT), expectedBytes);
-    }
+    if (dataOutLength() < expectedBytes) throw shortDataOut(expectedBytes);
     if (expectedBytes == 0) return null;
     ByteBuf b = dataOut;
     dataOut = null;
     return b;
+  }
+
+  /** INVALID FIELD IN COMMAND INFORMATION UNIT for a command that received less Data-Out than it needs. */
+  static CheckCondition shortDataOut(long expectedBytes) {
+    return new CheckCondition(SenseData.of(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT), expectedBytes);
   }
 
   /** Releases the Data-Out buffer unless a handler took it. */

@@ -162,10 +162,20 @@ final class SbcCommands {
   }
 
   /**
-   * WRITE (6)/(10)/(12)/(16): DATA PROTECT on a read-only or software write protected LUN; the
-   * first TRANSFER LENGTH blocks of Data-Out go to the vDisk (extra Data-Out is not written, the
-   * transport reports it as residual underflow); too little Data-Out writes nothing (see
-   * {@link CommandContext#takeDataOut}). GOOD only once the vDisk says the data is durable.
+   * WRITE (6)/(10)/(12)/(16): DATA PROTECT on a read-only or software write protected LUN, else the
+   * Data-Out goes to the vDisk and GOOD follows once the vDisk says it is durable. Data-Out and
+   * TRANSFER LENGTH may disagree when the initiator's Expected Data Transfer Length does (libiscsi's
+   * iSCSIResiduals tests), and the response always carries TRANSFER LENGTH so the transport reports
+   * the residual:
+   *
+   * <ul>
+   *   <li>more Data-Out than TRANSFER LENGTH: only TRANSFER LENGTH blocks are written;
+   *   <li>less, but whole blocks: those blocks are written and nothing past them (FCP-4 9.4.2 a:
+   *       processed normally except that data beyond the expected length is not transferred);
+   *   <li>less, ending inside a block: nothing is written, INVALID FIELD IN COMMAND INFORMATION
+   *       UNIT (FCP-4 9.4.2 b), since writing part of a block would need a read-modify-write that
+   *       races with other writers.
+   * </ul>
    */
   static CompletableFuture<ScsiResponse> write(CommandContext ctx, ScsiSettings settings) {
     byte[] cdb = ctx.cdb;
@@ -177,10 +187,12 @@ final class SbcCommands {
     checkRange(info, lba, blocks);
     int lbs = info.logicalBlockSize();
     long bytes = blocks * lbs;
-    ByteBuf data = ctx.takeDataOut(bytes);
+    long writing = Math.min(bytes, ctx.dataOutLength());
+    if (writing % lbs != 0) throw CommandContext.shortDataOut(bytes);
     ScsiResponse done = new ScsiResponse(ScsiResponse.GOOD, null, null, bytes);
-    if (data == null) return CompletableFuture.completedFuture(done);
-    ByteBuf exact = data.readableBytes() == bytes ? data : data.slice(data.readerIndex(), (int) bytes);
+    if (writing == 0) return CompletableFuture.completedFuture(done);
+    ByteBuf data = ctx.takeDataOut(writing);
+    ByteBuf exact = data.readableBytes() == writing ? data : data.slice(data.readerIndex(), (int) writing);
     return ctx.io().write(lba * lbs, exact).thenApply(v -> done);
   }
 

@@ -203,24 +203,46 @@ class ReadWriteTest {
     h.assertNoBufferLeft();
   }
 
-  static Stream<Arguments> shortDataOut() {
+  static Stream<Arguments> partialBlockDataOut() {
     return Stream.of(
-        Arguments.of(10, 1, 0), Arguments.of(10, 1, 200), Arguments.of(10, 2, LBS),
-        Arguments.of(12, 2, LBS), Arguments.of(16, 2, LBS), Arguments.of(16, 4, 3 * LBS + 1));
+        Arguments.of(10, 1, 200), Arguments.of(12, 2, LBS + 1), Arguments.of(16, 4, 3 * LBS + 1), Arguments.of(6, 1, 511));
   }
 
   @ParameterizedTest(name = "{0}-byte CDB, {1} blocks, {2} bytes of Data-Out")
-  @MethodSource("shortDataOut")
-  void shouldWriteNothingWhenDataOutIsShorterThanTheTransferLength(int size, int blocks, int sent) {
+  @MethodSource("partialBlockDataOut")
+  void shouldWriteNothingWhenDataOutEndsInsideABlock(int size, int blocks, int sent) {
     h.disk0.put(0, pattern(8 * LBS, 7));
     byte[] cdb = rw(size, writeOpcode(size), 0, 0, blocks);
 
-    Outcome o = sent == 0 ? h.run(A, 0, cdb, null, 0) : h.run(A, 0, cdb, new byte[sent], sent);
+    Outcome o = h.run(A, 0, cdb, pattern(sent, 1), sent);
 
     o.assertCheck(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT);
     assertEquals((long) blocks * LBS, o.transferLength());
     assertEquals(0, h.disk0.writes.get());
     assertArrayEquals(pattern(8 * LBS, 7), h.disk0.bytes(0, 8 * LBS));
+    h.assertNoBufferLeft();
+  }
+
+  static Stream<Arguments> wholeBlockShortDataOut() {
+    return Stream.of(
+        Arguments.of(10, 1, 0), Arguments.of(10, 2, 1), Arguments.of(12, 2, 1), Arguments.of(16, 2, 1),
+        Arguments.of(16, 8, 5), Arguments.of(6, 3, 2));
+  }
+
+  @ParameterizedTest(name = "{0}-byte CDB, {1} blocks, {2} blocks of Data-Out")
+  @MethodSource("wholeBlockShortDataOut")
+  void shouldWriteOnlyTheWholeBlocksReceivedWhenDataOutIsShort(int size, int blocks, int sentBlocks) {
+    h.disk0.put(0, pattern(8 * LBS, 7));
+    byte[] sent = pattern(sentBlocks * LBS, 2);
+    byte[] cdb = rw(size, writeOpcode(size), 0, 0, blocks);
+
+    Outcome o = sentBlocks == 0 ? h.run(A, 0, cdb, null, 0) : h.run(A, 0, cdb, sent, sent.length);
+
+    o.assertGood();
+    assertEquals((long) blocks * LBS, o.transferLength(), "the CDB's length, so the transport reports overflow");
+    assertArrayEquals(sent, h.disk0.bytes(0, sent.length));
+    int rest = 8 * LBS - sent.length;
+    assertArrayEquals(java.util.Arrays.copyOfRange(pattern(8 * LBS, 7), sent.length, 8 * LBS), h.disk0.bytes(sent.length, rest));
     h.assertNoBufferLeft();
   }
 
