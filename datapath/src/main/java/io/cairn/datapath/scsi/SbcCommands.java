@@ -17,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * SBC-3 block commands: READ CAPACITY (10)/(16), READ and WRITE (6)/(10)/(12)/(16), VERIFY
- * (10)/(12)/(16), SYNCHRONIZE CACHE (10)/(16), START STOP UNIT.
+ * SBC-3 block commands: READ CAPACITY (10)/(16), READ and WRITE (6)/(10)/(12)/(16), VERIFY and
+ * WRITE AND VERIFY (10)/(12)/(16), PRE-FETCH (10)/(16), SYNCHRONIZE CACHE (10)/(16), START STOP UNIT.
  *
  * <p>Every medium command checks, in this order and before any I/O: the CDB bits (table usage
  * masks: RDPROTECT, WRPROTECT and VRPROTECT are not accepted, there is no protection information),
@@ -33,16 +33,21 @@ final class SbcCommands {
   static final int READ_CAPACITY_10 = 0x25;
   static final int READ_10 = 0x28;
   static final int WRITE_10 = 0x2A;
+  static final int WRITE_AND_VERIFY_10 = 0x2E;
   static final int VERIFY_10 = 0x2F;
+  static final int PRE_FETCH_10 = 0x34;
   static final int SYNCHRONIZE_CACHE_10 = 0x35;
   static final int READ_16 = 0x88;
   static final int WRITE_16 = 0x8A;
+  static final int WRITE_AND_VERIFY_16 = 0x8E;
   static final int VERIFY_16 = 0x8F;
+  static final int PRE_FETCH_16 = 0x90;
   static final int SYNCHRONIZE_CACHE_16 = 0x91;
   static final int SERVICE_ACTION_IN_16 = 0x9E;
   static final int SAI_READ_CAPACITY_16 = 0x10;
   static final int READ_12 = 0xA8;
   static final int WRITE_12 = 0xAA;
+  static final int WRITE_AND_VERIFY_12 = 0xAE;
   static final int VERIFY_12 = 0xAF;
 
   private SbcCommands() {}
@@ -85,6 +90,24 @@ final class SbcCommands {
     t.register(new CommandEntry(VERIFY_16, -1, "VERIFY(16)",
         usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), protectField(16),
         MEDIUM_ACCESS, ctx -> verify(ctx, settings)));
+
+    // WRITE AND VERIFY byte 1: DPO (4) and BYTCHK (2..1) accepted; WRPROTECT (7..5) and bit 0 not.
+    t.register(new CommandEntry(WRITE_AND_VERIFY_10, -1, "WRITE AND VERIFY(10)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), protectField(10), MEDIUM_ACCESS,
+        ctx -> writeAndVerify(ctx, settings)));
+    t.register(new CommandEntry(WRITE_AND_VERIFY_12, -1, "WRITE AND VERIFY(12)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), protectField(12), MEDIUM_ACCESS,
+        ctx -> writeAndVerify(ctx, settings)));
+    t.register(new CommandEntry(WRITE_AND_VERIFY_16, -1, "WRITE AND VERIFY(16)",
+        usage(0xFF, v, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00), protectField(16),
+        MEDIUM_ACCESS, ctx -> writeAndVerify(ctx, settings)));
+
+    // PRE-FETCH byte 1: IMMED (1) accepted.
+    t.register(new CommandEntry(PRE_FETCH_10, -1, "PRE-FETCH(10)",
+        usage(0xFF, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0x00), 0, SbcCommands::preFetch));
+    t.register(new CommandEntry(PRE_FETCH_16, -1, "PRE-FETCH(16)",
+        usage(0xFF, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x00),
+        0, SbcCommands::preFetch));
 
     // SYNCHRONIZE CACHE byte 1: IMMED (1) and SYNC_NV (2, obsolete) accepted.
     t.register(new CommandEntry(SYNCHRONIZE_CACHE_10, -1, "SYNCHRONIZE CACHE(10)",
@@ -178,6 +201,27 @@ final class SbcCommands {
    * </ul>
    */
   static CompletableFuture<ScsiResponse> write(CommandContext ctx, ScsiSettings settings) {
+    return writeThen(ctx, settings, false);
+  }
+
+  /**
+   * WRITE AND VERIFY (10)/(12)/(16) (SBC-3 5.33): the write of {@link #write}, then the written
+   * blocks are read back, which checks them against their checksums (BYTCHK 00b) and, with BYTCHK
+   * 01b, compares them with the Data-Out (MISCOMPARE DURING VERIFY OPERATION, INFORMATION = offset).
+   * BYTCHK 10b and 11b are reserved here: INVALID FIELD IN CDB.
+   */
+  static CompletableFuture<ScsiResponse> writeAndVerify(CommandContext ctx, ScsiSettings settings) {
+    int bytchk = (ctx.cdb[1] >> 1) & 0x03;
+    if (bytchk > 0b01) throw CheckCondition.invalidFieldInCdb(1, 2);
+    return writeThen(ctx, settings, true);
+  }
+
+  /**
+   * Writes the Data-Out the CDB specifies and, when {@code verify}, reads the written blocks back
+   * (comparing them when BYTCHK = 01b). The comparison uses a copy of the Data-Out taken before the
+   * vDisk owns the buffer, so nothing the vDisk does to the buffer can make a bad write compare equal.
+   */
+  private static CompletableFuture<ScsiResponse> writeThen(CommandContext ctx, ScsiSettings settings, boolean verify) {
     byte[] cdb = ctx.cdb;
     LunInfo info = ctx.info();
     long lba = lba(cdb);
@@ -193,7 +237,30 @@ final class SbcCommands {
     if (writing == 0) return CompletableFuture.completedFuture(done);
     ByteBuf data = ctx.takeDataOut(writing);
     ByteBuf exact = data.readableBytes() == writing ? data : data.slice(data.readerIndex(), (int) writing);
-    return ctx.io().write(lba * lbs, exact).thenApply(v -> done);
+    if (!verify) return ctx.io().write(lba * lbs, exact).thenApply(v -> done);
+
+    boolean compare = ((cdb[1] >> 1) & 0x03) == 0b01;
+    ByteBuf expected = compare ? exact.copy() : null;
+    CompletableFuture<ByteBuf> readBack;
+    try {
+      readBack = ctx.io().write(lba * lbs, exact).thenCompose(v -> ctx.io().read(lba * lbs, (int) writing));
+    } catch (RuntimeException e) {
+      if (expected != null) expected.release();
+      throw e;
+    }
+    return readBack.handle((medium, err) -> {
+      try {
+        if (err != null) throw new CompletionException(err);
+        long at = expected == null ? -1 : firstDifference(medium, expected, (int) writing);
+        if (at >= 0) {
+          throw new CompletionException(new CheckCondition(SenseData.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, at), bytes));
+        }
+        return done;
+      } finally {
+        if (medium != null) medium.release();
+        if (expected != null) expected.release();
+      }
+    });
   }
 
   static void checkWritable(CommandContext ctx) {
@@ -265,6 +332,18 @@ final class SbcCommands {
       }
     }
     return -1;
+  }
+
+  /**
+   * PRE-FETCH (10)/(16) (SBC-3 5.9): range checked (PREFETCH LENGTH 0 means to the end), then GOOD,
+   * which SBC-3 defines as "not every block was placed in the cache": the vDisk's cache is filled
+   * by reads, not by hints, so nothing is fetched. IMMED and GROUP NUMBER are accepted.
+   */
+  static CompletableFuture<ScsiResponse> preFetch(CommandContext ctx) {
+    byte[] cdb = ctx.cdb;
+    long blocks = transferLength(cdb);
+    checkRange(ctx.info(), lba(cdb), blocks == 0 ? 1 : blocks);
+    return CommandContext.good();
   }
 
   /**

@@ -88,7 +88,7 @@ public final class ScsiTargetService implements ScsiService {
             .handle((r, e) -> e == null ? r : failureResponse(e));
       }
       Set<ItNexus> nexuses = nexuses(target.iqn());
-      nexuses.add(nexus);
+      if (!nexuses.contains(nexus)) nexuses.add(nexus);
       LogicalUnit unit = unit(target, lun, nexuses);
       if (!entry.has(CommandEntry.NO_UNIT_ATTENTION)) {
         byte[] ua = unit.takeUnitAttention(nexus);
