@@ -245,19 +245,29 @@ final class SbcCommands {
     try {
       readBack = ctx.io().write(lba * lbs, exact).thenCompose(v -> ctx.io().read(lba * lbs, (int) writing));
     } catch (RuntimeException e) {
-      if (expected != null) expected.release();
-      throw e;
+      readBack = CompletableFuture.failedFuture(e);
     }
-    return readBack.handle((medium, err) -> {
+    return checkMedium(readBack, expected, done);
+  }
+
+  /**
+   * Completes with {@code done} once {@code medium} has been read and, when {@code expected} is
+   * given, equals it (one block of it against each block when it is shorter); a difference is
+   * MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION with INFORMATION = offset of the first differing
+   * byte from the start of the range. Releases the medium buffer and {@code expected} on every path.
+   */
+  private static CompletableFuture<ScsiResponse> checkMedium(CompletableFuture<ByteBuf> medium, ByteBuf expected, ScsiResponse done) {
+    return medium.handle((buf, err) -> {
       try {
         if (err != null) throw new CompletionException(err);
-        long at = expected == null ? -1 : firstDifference(medium, expected, (int) writing);
+        long at = expected == null ? -1 : firstDifference(buf, expected, expected.readableBytes());
         if (at >= 0) {
-          throw new CompletionException(new CheckCondition(SenseData.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, at), bytes));
+          throw new CompletionException(
+              new CheckCondition(SenseData.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, at), done.transferLength()));
         }
         return done;
       } finally {
-        if (medium != null) medium.release();
+        if (buf != null) buf.release();
         if (expected != null) expected.release();
       }
     });
@@ -294,24 +304,9 @@ final class SbcCommands {
     try {
       medium = ctx.io().read(lba * lbs, bytes);
     } catch (RuntimeException e) {
-      if (expected != null) expected.release();
-      throw e;
+      medium = CompletableFuture.failedFuture(e);
     }
-    return medium.handle((buf, err) -> {
-      try {
-        if (err != null) throw new CompletionException(err);
-        if (expected == null) return ScsiResponse.good();
-        long at = firstDifference(buf, expected, expectedLength);
-        if (at >= 0) {
-          throw new CompletionException(
-              new CheckCondition(SenseData.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, at), expectedLength));
-        }
-        return new ScsiResponse(ScsiResponse.GOOD, null, null, expectedLength);
-      } finally {
-        if (buf != null) buf.release();
-        if (expected != null) expected.release();
-      }
-    });
+    return checkMedium(medium, expected, expected == null ? ScsiResponse.good() : new ScsiResponse(ScsiResponse.GOOD, null, null, expectedLength));
   }
 
   /**
