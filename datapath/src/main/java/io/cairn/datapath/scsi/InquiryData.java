@@ -1,0 +1,215 @@
+package io.cairn.datapath.scsi;
+
+import static io.cairn.datapath.scsi.Bytes.put16;
+import static io.cairn.datapath.scsi.Bytes.put32;
+import static io.cairn.datapath.scsi.Bytes.put64;
+import static io.cairn.datapath.scsi.Bytes.putAscii;
+
+import io.cairn.datapath.target.LunInfo;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Standard INQUIRY data and the vital product data pages (SPC-4 6.6, 7.8; SBC-3 6.6) of a Cairn
+ * vDisk LUN. Every page is a function of the {@link LunInfo} and the settings alone, so it is the
+ * same on every node's portal (every path) and across restarts.
+ */
+final class InquiryData {
+
+  static final String VENDOR = "CAIRN";
+
+  /** Peripheral qualifier 000b, device type 00h: a direct-access block device is connected. */
+  static final int DIRECT_ACCESS_DEVICE = 0x00;
+  /** Peripheral qualifier 011b, device type 1Fh: no logical unit at this LUN. */
+  static final int NO_LOGICAL_UNIT = 0x7F;
+
+  static final int VPD_SUPPORTED_PAGES = 0x00;
+  static final int VPD_UNIT_SERIAL_NUMBER = 0x80;
+  static final int VPD_DEVICE_IDENTIFICATION = 0x83;
+  static final int VPD_BLOCK_LIMITS = 0xB0;
+  static final int VPD_BLOCK_DEVICE_CHARACTERISTICS = 0xB1;
+  static final int VPD_LOGICAL_BLOCK_PROVISIONING = 0xB2;
+
+  /** Supported VPD pages, ascending (SPC-4 7.8.16). */
+  static final int[] SUPPORTED_PAGES = {
+    VPD_SUPPORTED_PAGES, VPD_UNIT_SERIAL_NUMBER, VPD_DEVICE_IDENTIFICATION,
+    VPD_BLOCK_LIMITS, VPD_BLOCK_DEVICE_CHARACTERISTICS, VPD_LOGICAL_BLOCK_PROVISIONING
+  };
+
+  static final int STANDARD_LENGTH = 96;
+
+  /** VERSION 06h: the device claims SPC-4. */
+  static final int VERSION_SPC4 = 0x06;
+  /** Version descriptors (SPC-4 Table 148, "no version claimed" codes): SAM-5, SPC-4, SBC-3, iSCSI. */
+  static final int[] VERSION_DESCRIPTORS = {0x00A0, 0x0460, 0x04C0, 0x0960};
+
+  private InquiryData() {}
+
+  /**
+   * Standard INQUIRY data (SPC-4 Table 142), 96 bytes.
+   *
+   * <pre>
+   *   0     PERIPHERAL QUALIFIER | DEVICE TYPE        1   RMB = 0 (not removable)
+   *   2     VERSION = 06h (SPC-4)                     3   HISUP = 1, RESPONSE DATA FORMAT = 2
+   *   4     ADDITIONAL LENGTH = 91                    5   SCCS ACC TPGS 3PC PROTECT = 0
+   *   6     ENCSERV MULTIP ADDR16 = 0                 7   CMDQUE = 1
+   *   8-15  T10 VENDOR IDENTIFICATION "CAIRN"         16-31 PRODUCT IDENTIFICATION (vDisk name)
+   *   32-35 PRODUCT REVISION LEVEL                    36-57 vendor specific, reserved = 0
+   *   58-73 VERSION DESCRIPTORS 1-8                   74-95 reserved
+   * </pre>
+   */
+  static byte[] standard(LunInfo info, ScsiSettings settings) {
+    byte[] d = new byte[STANDARD_LENGTH];
+    d[0] = (byte) (info == null ? NO_LOGICAL_UNIT : DIRECT_ACCESS_DEVICE);
+    d[2] = VERSION_SPC4;
+    d[3] = 0x10 | 0x02;
+    d[4] = (byte) (STANDARD_LENGTH - 5);
+    d[7] = 0x02;
+    putAscii(d, 8, 8, VENDOR);
+    putAscii(d, 16, 16, info == null ? "" : productIdentification(info));
+    putAscii(d, 32, 4, settings.productRevision());
+    for (int i = 0; i < VERSION_DESCRIPTORS.length; i++) put16(d, 58 + 2 * i, VERSION_DESCRIPTORS[i]);
+    return d;
+  }
+
+  /** The vDisk name, or "VDISK" when it has none; truncated to 16 characters by the caller. */
+  static String productIdentification(LunInfo info) {
+    return info.name() == null || info.name().isBlank() ? "VDISK" : info.name();
+  }
+
+  /** Whether INQUIRY EVPD = 1 answers this page code. */
+  static boolean supported(int pageCode) {
+    for (int p : SUPPORTED_PAGES) if (p == pageCode) return true;
+    return false;
+  }
+
+  /** The VPD page; the caller checked {@link #supported}. */
+  static byte[] page(int pageCode, LunInfo info, ScsiSettings settings) {
+    return switch (pageCode) {
+      case VPD_SUPPORTED_PAGES -> supportedPages();
+      case VPD_UNIT_SERIAL_NUMBER -> unitSerialNumber(info);
+      case VPD_DEVICE_IDENTIFICATION -> deviceIdentification(info);
+      case VPD_BLOCK_LIMITS -> blockLimits(info, settings);
+      case VPD_BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics();
+      case VPD_LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning(info);
+      default -> throw new IllegalArgumentException("unsupported VPD page " + pageCode);
+    };
+  }
+
+  /** A page with its 4-byte header: qualifier/type, page code, PAGE LENGTH (n - 3). */
+  private static byte[] vpd(int pageCode, int pageLength) {
+    byte[] d = new byte[4 + pageLength];
+    d[0] = DIRECT_ACCESS_DEVICE;
+    d[1] = (byte) pageCode;
+    put16(d, 2, pageLength);
+    return d;
+  }
+
+  /** 00h Supported VPD Pages (SPC-4 7.8.16). */
+  static byte[] supportedPages() {
+    byte[] d = vpd(VPD_SUPPORTED_PAGES, SUPPORTED_PAGES.length);
+    for (int i = 0; i < SUPPORTED_PAGES.length; i++) d[4 + i] = (byte) SUPPORTED_PAGES[i];
+    return d;
+  }
+
+  /** The unit serial number: the vDisk uuid as 32 lower-case hex digits. */
+  static String serialNumber(UUID uuid) {
+    return String.format(Locale.ROOT, "%016x%016x", uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+  }
+
+  /** 80h Unit Serial Number (SPC-4 7.8.17): 32 ASCII characters. */
+  static byte[] unitSerialNumber(LunInfo info) {
+    String serial = serialNumber(info.uuid());
+    byte[] d = vpd(VPD_UNIT_SERIAL_NUMBER, serial.length());
+    putAscii(d, 4, serial.length(), serial);
+    return d;
+  }
+
+  /**
+   * The 60-bit value of the NAA locally assigned designator: the two halves of the uuid folded by
+   * XOR, keeping the low 60 bits. A deterministic function of the uuid, so every path and every
+   * restart reports the same identifier. NAA 3h is the format for identifiers a party assigns
+   * without an IEEE company id (SPC-4 7.8.6.6.4); Cairn has none to put in an NAA 5h/6h designator.
+   */
+  static long naaLocallyAssignedValue(UUID uuid) {
+    return (uuid.getMostSignificantBits() ^ uuid.getLeastSignificantBits()) & 0x0FFF_FFFF_FFFF_FFFFL;
+  }
+
+  /**
+   * 83h Device Identification (SPC-4 7.8.6), two designation descriptors, both with ASSOCIATION
+   * 00b (the logical unit) and PIV = 0:
+   *
+   * <pre>
+   *   NAA, binary (code set 1h, designator type 3h), 8 bytes:
+   *     NAA = 3h (locally assigned) in bits 63..60 | {@link #naaLocallyAssignedValue} in bits 59..0
+   *   T10 vendor ID based, ASCII (code set 2h, designator type 1h), 40 bytes:
+   *     T10 VENDOR IDENTIFICATION "CAIRN   " | the unit serial number (32 hex digits)
+   * </pre>
+   */
+  static byte[] deviceIdentification(LunInfo info) {
+    String serial = serialNumber(info.uuid());
+    int naaLength = 8;
+    int t10Length = 8 + serial.length();
+    byte[] d = vpd(VPD_DEVICE_IDENTIFICATION, (4 + naaLength) + (4 + t10Length));
+    int p = 4;
+    d[p] = 0x01;
+    d[p + 1] = 0x03;
+    d[p + 3] = (byte) naaLength;
+    put64(d, p + 4, (0x3L << 60) | naaLocallyAssignedValue(info.uuid()));
+    p += 4 + naaLength;
+    d[p] = 0x02;
+    d[p + 1] = 0x01;
+    d[p + 3] = (byte) t10Length;
+    putAscii(d, p + 4, 8, VENDOR);
+    putAscii(d, p + 12, serial.length(), serial);
+    return d;
+  }
+
+  /**
+   * B0h Block Limits (SBC-3 6.6.4), page length 3Ch. Only transfer limits are reported: no
+   * COMPARE AND WRITE, UNMAP, WRITE SAME or atomic writes are implemented, so their limits are 0.
+   *
+   * <pre>
+   *   5     MAXIMUM COMPARE AND WRITE LENGTH = 0
+   *   6-7   OPTIMAL TRANSFER LENGTH GRANULARITY = physical / logical block size
+   *   8-11  MAXIMUM TRANSFER LENGTH (blocks)       12-15 OPTIMAL TRANSFER LENGTH (blocks, 0 = none)
+   *   16-63 prefetch, unmap, write same, atomic limits = 0
+   * </pre>
+   */
+  static byte[] blockLimits(LunInfo info, ScsiSettings settings) {
+    byte[] d = vpd(VPD_BLOCK_LIMITS, 0x3C);
+    int lbs = info.logicalBlockSize();
+    put16(d, 6, info.physicalBlockSize() / lbs);
+    put32(d, 8, settings.maxTransferLengthBytes() / lbs);
+    put32(d, 12, settings.optimalTransferLengthBytes() / lbs);
+    return d;
+  }
+
+  /** B1h Block Device Characteristics (SBC-3 6.6.2): MEDIUM ROTATION RATE 0001h, non-rotating medium. */
+  static byte[] blockDeviceCharacteristics() {
+    byte[] d = vpd(VPD_BLOCK_DEVICE_CHARACTERISTICS, 0x3C);
+    put16(d, 4, 0x0001);
+    return d;
+  }
+
+  /**
+   * B2h Logical Block Provisioning (SBC-3 6.6.5), page length 4. No provisioning command is
+   * implemented (LBPU, LBPWS, LBPWS10 = 0) and READ CAPACITY(16) reports LBPME = 0, so the LUN
+   * presents itself as fully provisioned (PROVISIONING TYPE 000b) even when the vDisk behind it is
+   * thin; {@link #provisioningManagement} turns this on once UNMAP exists.
+   */
+  static byte[] logicalBlockProvisioning(LunInfo info) {
+    byte[] d = vpd(VPD_LOGICAL_BLOCK_PROVISIONING, 4);
+    d[6] = (byte) (provisioningManagement(info) ? 0x02 : 0x00);
+    return d;
+  }
+
+  /**
+   * Whether the LUN reports logical block provisioning management (LBPME, thin provisioning type).
+   * False until a provisioning command (UNMAP, WRITE SAME with UNMAP) is implemented: SBC-3 ties
+   * LBPME = 1 to them, and advertising it without them fails initiators that try them.
+   */
+  static boolean provisioningManagement(LunInfo info) {
+    return false;
+  }
+}

@@ -1,0 +1,172 @@
+package io.cairn.datapath.scsi;
+
+import static io.cairn.datapath.scsi.ScsiHarness.ascii;
+import static io.cairn.datapath.scsi.ScsiHarness.cdb;
+import static io.cairn.datapath.scsi.ScsiHarness.concat;
+import static io.cairn.datapath.scsi.ScsiHarness.hex;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cairn.datapath.scsi.ScsiHarness.Outcome;
+import io.cairn.datapath.scsi.sense.SenseCode;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class InquiryTest {
+
+  private final ScsiHarness h = new ScsiHarness();
+
+  private static byte[] inquiry(int evpd, int page, int allocation) {
+    return cdb(0x12, evpd, page, allocation >> 8, allocation & 0xFF, 0);
+  }
+
+  /** Standard INQUIRY data of LUN 0 ("db-disk"), laid out from SPC-4 Table 142 by hand. */
+  static final byte[] STANDARD_LUN0 = concat(
+      hex("00 00 06 12 5b 00 00 02"),          // type 00h, SPC-4, HISUP + format 2, length 91, CMDQUE
+      ascii("CAIRN   "),
+      ascii("db-disk         "),
+      ascii("0001"),
+      new byte[22],                            // 36-57 vendor specific, CLOCKING/QAS/IUS, reserved
+      hex("00a0 0460 04c0 0960 0000 0000 0000 0000"), // SAM-5, SPC-4, SBC-3, iSCSI
+      new byte[22]);                           // 74-95 reserved
+
+  @Test
+  void shouldReturnStandardInquiryDataForLun0() {
+    Outcome o = h.run(0, inquiry(0, 0, 255)).assertGood();
+
+    assertEquals(96, STANDARD_LUN0.length);
+    assertArrayEquals(STANDARD_LUN0, o.data());
+    assertEquals(-1, o.transferLength());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 5, 35, 36, 95, 96, 255, 256, 65535})
+  void shouldTruncateStandardDataToAllocationLength(int allocation) {
+    Outcome o = h.run(0, inquiry(0, 0, allocation)).assertGood();
+
+    assertArrayEquals(Arrays.copyOf(STANDARD_LUN0, Math.min(96, allocation)), o.data());
+  }
+
+  @Test
+  void shouldAnswerInquiryToMissingLunWithQualifier011AndType1F() {
+    Outcome o = h.run(ScsiHarness.MISSING_LUN, inquiry(0, 0, 96)).assertGood();
+
+    assertEquals(0x7F, o.data()[0] & 0xFF);
+    assertEquals(96, o.data().length);
+  }
+
+  @Test
+  void shouldRejectVpdPageRequestToMissingLun() {
+    h.run(ScsiHarness.MISSING_LUN, inquiry(1, 0x00, 255)).assertCheck(SenseCode.LOGICAL_UNIT_NOT_SUPPORTED);
+  }
+
+  @Test
+  void shouldRejectPageCodeWithoutEvpd() {
+    h.run(0, inquiry(0, 0x80, 255)).assertInvalidField(2, 7);
+  }
+
+  @Test
+  void shouldRejectUnsupportedVpdPage() {
+    h.run(0, inquiry(1, 0x86, 255)).assertInvalidField(2, 7);
+  }
+
+  @Test
+  void shouldRejectObsoleteCmdDtBit() {
+    h.run(0, inquiry(0x02, 0, 255)).assertInvalidField(1, 1);
+  }
+
+  @Test
+  void shouldRejectNacaInControlByte() {
+    h.run(0, cdb(0x12, 0, 0, 0, 96, 0x04)).assertInvalidField(5, 2);
+  }
+
+  @Test
+  void shouldListSupportedVpdPagesInAscendingOrder() {
+    Outcome o = h.run(0, inquiry(1, 0x00, 255)).assertGood();
+
+    assertArrayEquals(hex("00 00 0006 00 80 83 b0 b1 b2"), o.data());
+  }
+
+  @Test
+  void shouldReportUuidAsUnitSerialNumber() {
+    Outcome o = h.run(0, inquiry(1, 0x80, 255)).assertGood();
+
+    assertArrayEquals(concat(hex("00 80 0020"), ascii("6f1e2d3c4b5a49788a695b4c3d2e1f00")), o.data());
+  }
+
+  @Test
+  void shouldReportNaaAndT10VendorDesignatorsDerivedFromUuid() {
+    Outcome o = h.run(0, inquiry(1, 0x83, 255)).assertGood();
+
+    byte[] expected = concat(
+        hex("00 83 0038"),
+        // NAA: code set binary, association LU, type 3, length 8; NAA 3h | 60 bits of msb ^ lsb
+        hex("01 03 00 08"), hex("35 77 76 70 76 74 56 78"),
+        // T10 vendor ID: code set ASCII, association LU, type 1, length 40; vendor + serial
+        hex("02 01 00 28"), ascii("CAIRN   "), ascii("6f1e2d3c4b5a49788a695b4c3d2e1f00"));
+    assertArrayEquals(expected, o.data());
+  }
+
+  @Test
+  void shouldGiveEachLunItsOwnDesignatorAndTheSameOneOnEveryServiceInstance() {
+    byte[] lun0 = h.run(0, inquiry(1, 0x83, 255)).data();
+    byte[] lun1 = h.run(1, inquiry(1, 0x83, 255)).data();
+    byte[] lun0OtherNode = new ScsiHarness().run(ScsiHarness.B, 0, inquiry(1, 0x83, 255)).data();
+
+    assertArrayEquals(lun0, lun0OtherNode);
+    assertEquals(false, Arrays.equals(lun0, lun1));
+  }
+
+  @Test
+  void shouldReportHonestBlockLimits() {
+    Outcome o = h.run(0, inquiry(1, 0xB0, 255)).assertGood();
+
+    byte[] expected = new byte[64];
+    System.arraycopy(hex("00 b0 003c 00 00 0008 00004000 00000000"), 0, expected, 0, 16);
+    // granularity 4096/512 = 8; max transfer 8 MiB / 512 = 16384 blocks; no optimal length;
+    // no prefetch, unmap, write same, atomic limits
+    assertArrayEquals(expected, o.data());
+  }
+
+  @Test
+  void shouldScaleBlockLimitsToFourKibLogicalBlocks() {
+    Outcome o = h.run(1, inquiry(1, 0xB0, 255)).assertGood();
+
+    assertArrayEquals(hex("00 b0 003c 00 00 0001 00000800 00000000"), Arrays.copyOf(o.data(), 16));
+  }
+
+  @Test
+  void shouldReportNonRotatingMedium() {
+    Outcome o = h.run(0, inquiry(1, 0xB1, 255)).assertGood();
+
+    byte[] expected = new byte[64];
+    System.arraycopy(hex("00 b1 003c 0001"), 0, expected, 0, 6);
+    assertArrayEquals(expected, o.data());
+  }
+
+  @Test
+  void shouldAdvertiseNoProvisioningCommandsWhileUnmapIsUnsupported() {
+    Outcome o = h.run(0, inquiry(1, 0xB2, 255)).assertGood();
+
+    // LUN 0 is thin, but without UNMAP/WRITE SAME it presents as fully provisioned (LBPME = 0)
+    assertArrayEquals(hex("00 b2 0004 00 00 00 00"), o.data());
+  }
+
+  @Test
+  void shouldTruncateVpdPageToAllocationLength() {
+    Outcome o = h.run(0, inquiry(1, 0x83, 10)).assertGood();
+
+    assertArrayEquals(hex("00 83 0038 01 03 00 08 35 77"), o.data());
+  }
+
+  @Test
+  void shouldNotConsumeUnitAttention() {
+    h.run(ScsiHarness.A, 0, cdb(0x00, 0, 0, 0, 0, 0)).assertGood();
+    h.service.taskManagement(ScsiHarness.B, TaskManagementFunction.LOGICAL_UNIT_RESET, 0, 0).join();
+
+    h.run(ScsiHarness.A, 0, inquiry(0, 0, 96)).assertGood();
+    h.run(ScsiHarness.A, 0, cdb(0x00, 0, 0, 0, 0, 0)).assertCheck(SenseCode.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+  }
+}
