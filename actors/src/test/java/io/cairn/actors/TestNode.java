@@ -136,7 +136,7 @@ public final class TestNode implements AutoCloseable {
   }
 
   public ShardedVDiskIo io(long vdiskId) {
-    return new ShardedVDiskIo(ClusterSharding.get(kit.system()), vdiskId, Duration.ofSeconds(20));
+    return new ShardedVDiskIo(ClusterSharding.get(kit.system()), vdiskId, Duration.ofSeconds(20), storage.localControllers());
   }
 
   public VDiskController.Stats stats(long vdiskId) throws Exception {

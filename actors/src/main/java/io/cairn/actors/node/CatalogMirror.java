@@ -4,6 +4,7 @@ import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
+import io.cairn.actors.vdisk.LocalControllers;
 import io.cairn.actors.vdisk.ShardedVDiskIo;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.datapath.target.LunEntry;
@@ -45,13 +46,13 @@ public final class CatalogMirror {
   private CatalogMirror() {}
 
   public static Behavior<Command> create(ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
-      Duration ioTimeout, Duration refreshEvery) {
+      LocalControllers local, Duration ioTimeout, Duration refreshEvery) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<Topic.Command<ClusterConfig.ConfigChanged>> topic =
           ctx.spawn(Topic.create(ClusterConfig.ConfigChanged.class, ClusterConfig.TOPIC), "config-topic");
       topic.tell(Topic.subscribe(ctx.messageAdapter(ClusterConfig.ConfigChanged.class, c -> new ViewReceived(c.view()))));
       timers.startTimerWithFixedDelay(new Refresh(), Duration.ZERO, refreshEvery);
-      return new Mirror(ctx, config, catalog, ioTimeout).behavior();
+      return new Mirror(ctx, config, catalog, local, ioTimeout).behavior();
     }));
   }
 
@@ -59,6 +60,7 @@ public final class CatalogMirror {
     private final ActorContext<Command> ctx;
     private final ActorRef<ClusterConfig.Command> config;
     private final TargetCatalog catalog;
+    private final LocalControllers local;
     private final Duration ioTimeout;
     private final ClusterSharding sharding;
     /** vDisks whose controller confirmed initialization (exported from then on). */
@@ -67,10 +69,12 @@ public final class CatalogMirror {
     private final Map<Long, ShardedVDiskIo> ios = new HashMap<>();
     private ConfigView last = new ConfigView(List.of(), List.of(), List.of());
 
-    Mirror(ActorContext<Command> ctx, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog, Duration ioTimeout) {
+    Mirror(ActorContext<Command> ctx, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
+        LocalControllers local, Duration ioTimeout) {
       this.ctx = ctx;
       this.config = config;
       this.catalog = catalog;
+      this.local = local;
       this.ioTimeout = ioTimeout;
       this.sharding = ClusterSharding.get(ctx.getSystem());
     }
@@ -129,7 +133,7 @@ public final class CatalogMirror {
           if (!v.volumeGroup().equals(g.name()) || !ready.containsKey(v.id())) continue;
           LunInfo info = new LunInfo(v.id(), v.name(), v.uuid(), v.sizeBytes(), v.logicalBlockSize(),
               v.physicalBlockSize(), false, true);
-          ShardedVDiskIo io = ios.computeIfAbsent(v.id(), id -> new ShardedVDiskIo(sharding, id, ioTimeout));
+          ShardedVDiskIo io = ios.computeIfAbsent(v.id(), id -> new ShardedVDiskIo(sharding, id, ioTimeout, local));
           luns.add(new LunEntry(v.lun(), info, io));
         }
         luns.sort((a, b) -> Integer.compare(a.lun(), b.lun()));

@@ -1,5 +1,6 @@
 package io.cairn.actors.node;
 
+import io.cairn.actors.vdisk.LocalControllers;
 import io.cairn.config.CairnSettings;
 import io.cairn.datapath.extentstore.ExtentStore;
 import io.cairn.datapath.oplog.OpLog;
@@ -16,9 +17,15 @@ import java.util.concurrent.Executor;
  * @param oplog the node's OpLog
  * @param extentStore the node's extent store
  * @param blockingExecutor runs short blocking calls off the actors' dispatcher
+ * @param localControllers the vDisk controllers running on this node
  */
 public record NodeStorage(
-    String nodeId, CairnSettings settings, OpLog oplog, ExtentStore extentStore, Executor blockingExecutor) {
+    String nodeId, CairnSettings settings, OpLog oplog, ExtentStore extentStore, Executor blockingExecutor,
+    LocalControllers localControllers) {
+
+  public NodeStorage(String nodeId, CairnSettings settings, OpLog oplog, ExtentStore extentStore, Executor blockingExecutor) {
+    this(nodeId, settings, oplog, extentStore, blockingExecutor, new LocalControllers());
+  }
 
   /** Bytes of one extent (= one vBlock). */
   public int extentSize() {

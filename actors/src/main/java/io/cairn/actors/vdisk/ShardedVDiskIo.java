@@ -7,26 +7,38 @@ import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
- * {@link VDiskIo} over the vDisk's sharded controller: each call is one message to the
- * controller entity (wherever sharding placed it), the reply completes the future. Called from
- * portal threads; holds no state but the entity reference.
+ * {@link VDiskIo} over the vDisk's sharded controller. When the controller runs on this node (the
+ * usual case: it is placed where its I/O arrives) a call is one message straight to it, carrying
+ * the future it completes; otherwise the call goes through sharding as an ask with a serializable
+ * reply. Called from portal threads; holds no state but the references.
  */
 public final class ShardedVDiskIo implements VDiskIo {
 
+  private final long vdiskId;
   private final EntityRef<VDiskController.Command> controller;
+  private final LocalControllers local;
   private final Duration timeout;
 
-  public ShardedVDiskIo(ClusterSharding sharding, long vdiskId, Duration timeout) {
+  public ShardedVDiskIo(ClusterSharding sharding, long vdiskId, Duration timeout, LocalControllers local) {
+    this.vdiskId = vdiskId;
     this.controller = sharding.entityRefFor(VDiskController.ENTITY_TYPE_KEY, Long.toString(vdiskId));
+    this.local = local;
     this.timeout = timeout;
   }
 
   @Override
   public CompletableFuture<ByteBuf> read(long offset, int length) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<ByteBuf> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalRead(offset, length, result));
+      return result;
+    }
     CompletionStage<VDiskController.ReadResult> reply =
         controller.ask(r -> new VDiskController.Read(offset, length, r), timeout);
     return reply.toCompletableFuture().handle((r, err) -> {
@@ -38,6 +50,12 @@ public final class ShardedVDiskIo implements VDiskIo {
 
   @Override
   public CompletableFuture<Void> write(long offset, ByteBuf data) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<Void> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalWrite(offset, data, result));
+      return result;
+    }
     CompletionStage<VDiskController.IoResult> reply;
     try {
       reply = controller.ask(r -> new VDiskController.Write(offset, data, r), timeout);

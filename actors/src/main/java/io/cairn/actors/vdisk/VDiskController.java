@@ -16,11 +16,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -34,6 +36,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The controller of one vDisk (AOS: the vdisk controller in Stargate): a sharded persistent entity,
@@ -92,6 +95,16 @@ public final class VDiskController
   /** Completes when every acknowledged write is durable. */
   public record Flush(ActorRef<IoResult> replyTo) implements Command {}
 
+  /**
+   * Same-node fast path of {@link Read}: the result completes {@code result} directly (a buffer the
+   * receiver owns, or a {@code VDiskIoException}). Never serialized: sent only to a controller
+   * found in {@link LocalControllers}.
+   */
+  public record LocalRead(long offset, int length, CompletableFuture<ByteBuf> result) implements Command {}
+
+  /** Same-node fast path of {@link Write}; the controller owns and releases {@code data}. */
+  public record LocalWrite(long offset, ByteBuf data, CompletableFuture<Void> result) implements Command {}
+
   /** The vDisk was deleted: drop its OpLog records and release its extents. */
   public record Destroy(ActorRef<Ack> replyTo) implements Command {}
 
@@ -100,9 +113,8 @@ public final class VDiskController
   /** Results of internal steps, sent by the actor to itself. Never leave the node. */
   private sealed interface Internal extends Command {}
 
-  private record WriteFinished(int length) implements Internal {}
-
-  private record Captured(Read read, OpLogCapture capture, Throwable failure) implements Internal {}
+  private record Captured(long offset, int length, ReadReply reply, OpLogCapture capture, Throwable failure)
+      implements Internal {}
 
   private record RoundStep() implements Internal {}
 
@@ -218,8 +230,11 @@ public final class VDiskController
   private final long sequentialThreshold;
   private final int extentSize;
 
-  /** Bytes of write I/O accepted and not yet acknowledged (the write characterizer's input). */
-  private long outstandingWriteBytes;
+  /**
+   * Bytes of write I/O accepted and not yet acknowledged (the write characterizer's input). Added on
+   * the actor thread, subtracted by whichever thread completes the write.
+   */
+  private final AtomicLong outstandingWriteBytes = new AtomicLong();
 
   // Allocation rounds (transient: after a crash, the I/O that waited is gone too).
   private final Long2ObjectHashMap<List<MappingWaiter>> waiting = new Long2ObjectHashMap<>();
@@ -238,6 +253,14 @@ public final class VDiskController
     this.askTimeout = storage.settings().vdisk().ioTimeout();
     this.sequentialThreshold = storage.settings().vdisk().oplogSkipMinOutstandingWriteBytes();
     this.extentSize = storage.extentSize();
+    storage.localControllers().register(vdiskId, ctx.getSelf());
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(PostStop.instance(), state -> storage.localControllers().unregister(vdiskId, ctx.getSelf()))
+        .build();
   }
 
   @Override
@@ -280,13 +303,11 @@ public final class VDiskController
     b.forStateType(Active.class)
         .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), s.spec.id() == c.spec().id()
             ? new Ack(true, null) : new Ack(false, "controller serves vDisk " + s.spec.id())))
-        .onCommand(Read.class, this::onRead)
+        .onCommand(Read.class, (s, c) -> read(s, c.offset(), c.length(), ReadReply.to(c.replyTo())))
+        .onCommand(LocalRead.class, (s, c) -> read(s, c.offset(), c.length(), ReadReply.to(c.result())))
         .onCommand(Captured.class, this::onCaptured)
-        .onCommand(Write.class, this::onWrite)
-        .onCommand(WriteFinished.class, (s, c) -> {
-          outstandingWriteBytes -= c.length();
-          return Effect().noReply();
-        })
+        .onCommand(Write.class, (s, c) -> write(s, c.offset(), c.data(), err -> c.replyTo().tell(ioResult(err))))
+        .onCommand(LocalWrite.class, (s, c) -> write(s, c.offset(), c.data(), err -> complete(c.result(), err)))
         .onCommand(Drain.class, this::onDrain)
         .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), IoResult.OK))
         .onCommand(RoundStep.class, this::onRoundStep)
@@ -294,12 +315,21 @@ public final class VDiskController
         .onCommand(Allocation.class, this::onAllocation)
         .onCommand(Destroy.class, this::onDestroy)
         .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, true, s.map.size(),
-            s.map.egroups(), storage.oplog().undrainedBytes(vdiskId), outstandingWriteBytes)));
+            s.map.egroups(), storage.oplog().undrainedBytes(vdiskId), outstandingWriteBytes.get())));
     b.forAnyState()
         .onCommand(Read.class, (s, c) -> Effect().reply(c.replyTo(), new ReadResult(null, Kind.NOT_READY, notServing(s))))
+        .onCommand(LocalRead.class, (s, c) -> {
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        })
         .onCommand(Write.class, (s, c) -> {
           c.data().release();
           return Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s)));
+        })
+        .onCommand(LocalWrite.class, (s, c) -> {
+          c.data().release();
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
         })
         // Only a deleted vDisk lets the OpLog discard its records; an uninitialized one is retried.
         .onCommand(Drain.class, (s, c) -> Effect().reply(c.replyTo(), new DrainResult(false, s instanceof Gone, notServing(s))))
@@ -308,7 +338,7 @@ public final class VDiskController
         .onCommand(Destroy.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(true, null)))
         .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, false, 0, new long[0], 0, 0)))
         .onCommand(Internal.class, (s, c) -> {
-          if (c instanceof Captured cap) cap.read().replyTo().tell(new ReadResult(null, Kind.NOT_READY, notServing(s)));
+          if (c instanceof Captured cap) cap.reply().failed(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           if (c instanceof Allocation || c instanceof IdsReplied) failAllWaiting(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           return Effect().noReply();
         });
@@ -333,51 +363,76 @@ public final class VDiskController
 
   // --- reads ----------------------------------------------------------------------------------
 
-  private ReplyEffect<Event, State> onRead(Active s, Read r) {
-    if (!inRange(s, r.offset(), r.length())) {
-      return Effect().reply(r.replyTo(), new ReadResult(null, Kind.LBA_OUT_OF_RANGE, rangeMessage(s, r.offset(), r.length())));
+  /**
+   * Where a read's outcome goes: the requester's actor (cluster path) or its future (same-node fast
+   * path). Called from any thread; a successful reply passes ownership of the buffer.
+   */
+  private interface ReadReply {
+    void ok(ByteBuf data);
+
+    void failed(VDiskIoException e);
+
+    static ReadReply to(ActorRef<ReadResult> replyTo) {
+      return new ReadReply() {
+        @Override public void ok(ByteBuf data) { replyTo.tell(new ReadResult(data, null, null)); }
+        @Override public void failed(VDiskIoException e) { replyTo.tell(new ReadResult(null, e.kind(), e.getMessage())); }
+      };
     }
-    if (storage.oplog().hasUndrained(vdiskId, r.offset(), r.length())) {
-      ActorRef<Command> self = ctx.getSelf();
-      CompletableFuture.supplyAsync(() -> storage.oplog().capture(vdiskId, r.offset(), r.length()), storage.blockingExecutor())
-          .whenComplete((cap, err) -> self.tell(new Captured(r, cap, err)));
+
+    static ReadReply to(CompletableFuture<ByteBuf> result) {
+      return new ReadReply() {
+        @Override public void ok(ByteBuf data) {
+          if (!result.complete(data)) data.release(); // the requester gave up (timeout, abort)
+        }
+        @Override public void failed(VDiskIoException e) { result.completeExceptionally(e); }
+      };
+    }
+  }
+
+  private ReplyEffect<Event, State> read(Active s, long offset, int length, ReadReply reply) {
+    if (!inRange(s, offset, length)) {
+      reply.failed(new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length)));
       return Effect().noReply();
     }
-    serveRead(s, r, null);
+    if (storage.oplog().hasUndrained(vdiskId, offset, length)) {
+      // The capture is taken before the block map is read (see the class comment); it reads log
+      // files, so it runs off the actor thread and the read continues when it is back.
+      ActorRef<Command> self = ctx.getSelf();
+      CompletableFuture.supplyAsync(() -> storage.oplog().capture(vdiskId, offset, length), storage.blockingExecutor())
+          .whenComplete((cap, err) -> self.tell(new Captured(offset, length, reply, cap, err)));
+      return Effect().noReply();
+    }
+    serveRead(s, offset, length, reply, null);
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onCaptured(Active s, Captured c) {
     if (c.failure() != null) {
-      VDiskIoException e = VDiskIoException.of(c.failure());
-      c.read().replyTo().tell(new ReadResult(null, e.kind(), e.getMessage()));
+      c.reply().failed(VDiskIoException.of(c.failure()));
     } else {
-      serveRead(s, c.read(), c.capture());
+      serveRead(s, c.offset(), c.length(), c.reply(), c.capture());
     }
     return Effect().noReply();
   }
 
-  /** Reads the block map's extents for {@code r} and lays {@code capture} (may be null) on top. */
-  private void serveRead(Active s, Read r, OpLogCapture capture) {
-    ActorRef<ReadResult> replyTo = r.replyTo();
+  /** Reads the block map's extents for the range and lays {@code capture} (may be null) on top. */
+  private void serveRead(Active s, long offset, int length, ReadReply reply, OpLogCapture capture) {
     if (capture != null && capture.coversFully()) {
-      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
-      out.writeZero(r.length());
+      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(length);
+      out.writeZero(length);
       capture.applyTo(out, 0);
-      replyTo.tell(new ReadResult(out, null, null));
+      reply.ok(out);
       return;
     }
-    List<Segment> segments = segments(s, r.offset(), r.length());
+    List<Segment> segments = segments(s, offset, length);
     if (segments.size() == 1 && segments.get(0).location != BlockMap.UNMAPPED) {
       // One extent: hand the extent store's buffer on without a copy.
-      Segment seg = segments.get(0);
-      readSegment(seg).whenComplete((buf, err) -> {
+      readSegment(segments.get(0)).whenComplete((buf, err) -> {
         if (err != null) {
-          VDiskIoException e = VDiskIoException.of(err);
-          replyTo.tell(new ReadResult(null, e.kind(), e.getMessage()));
+          reply.failed(VDiskIoException.of(err));
         } else {
           if (capture != null) capture.applyTo(buf, buf.readerIndex());
-          replyTo.tell(new ReadResult(buf, null, null));
+          reply.ok(buf);
         }
       });
       return;
@@ -396,23 +451,22 @@ public final class VDiskController
         for (CompletableFuture<ByteBuf> f : reads) {
           if (!f.isCompletedExceptionally()) f.join().release();
         }
-        VDiskIoException e = VDiskIoException.of(err);
-        replyTo.tell(new ReadResult(null, e.kind(), e.getMessage()));
+        reply.failed(VDiskIoException.of(err));
         return;
       }
-      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(r.length());
-      out.writeZero(r.length());
+      ByteBuf out = ByteBufAllocator.DEFAULT.buffer(length);
+      out.writeZero(length);
       for (int i = 0; i < mapped.size(); i++) {
         Segment seg = mapped.get(i);
         ByteBuf buf = reads.get(i).join();
         try {
-          out.setBytes((int) (seg.offset - r.offset()), buf, buf.readerIndex(), seg.length);
+          out.setBytes((int) (seg.offset - offset), buf, buf.readerIndex(), seg.length);
         } finally {
           buf.release();
         }
       }
       if (capture != null) capture.applyTo(out, 0);
-      replyTo.tell(new ReadResult(out, null, null));
+      reply.ok(out);
     });
   }
 
@@ -422,26 +476,29 @@ public final class VDiskController
 
   // --- writes ---------------------------------------------------------------------------------
 
-  private ReplyEffect<Event, State> onWrite(Active s, Write w) {
-    int length = w.data().readableBytes();
-    if (!inRange(s, w.offset(), length)) {
-      w.data().release();
-      return Effect().reply(w.replyTo(), new IoResult(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, w.offset(), length)));
+  /**
+   * Accepts a front-end write of {@code data} (owned by the controller from here on) and calls
+   * {@code done} (null = success) once it is durable, from whichever thread finishes it.
+   */
+  private ReplyEffect<Event, State> write(Active s, long offset, ByteBuf data, Consumer<Throwable> done) {
+    int length = data.readableBytes();
+    if (!inRange(s, offset, length)) {
+      data.release();
+      done.accept(new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length)));
+      return Effect().noReply();
     }
-    outstandingWriteBytes += length;
-    ActorRef<Command> self = ctx.getSelf();
+    long outstanding = outstandingWriteBytes.addAndGet(length);
     Consumer<Throwable> finish = err -> {
-      self.tell(new WriteFinished(length));
-      w.replyTo().tell(err == null ? IoResult.OK : ioFailure(err));
+      outstandingWriteBytes.addAndGet(-length);
+      done.accept(err);
     };
-    boolean sequential = outstandingWriteBytes > sequentialThreshold
-        && !storage.oplog().hasUndrained(vdiskId, w.offset(), length);
+    boolean sequential = outstanding > sequentialThreshold && !storage.oplog().hasUndrained(vdiskId, offset, length);
     if (!sequential) {
       CompletableFuture<Void> appended;
       try {
-        appended = storage.oplog().append(vdiskId, w.offset(), w.data());
+        appended = storage.oplog().append(vdiskId, offset, data);
       } finally {
-        w.data().release();
+        data.release();
       }
       appended.whenComplete((v, err) -> finish.accept(err));
       return Effect().noReply();
@@ -449,13 +506,23 @@ public final class VDiskController
     // Sequential: the SUPERSEDE record must be durable (and no older drain of the range in flight)
     // before the bytes reach the extent store; otherwise an older OpLog record could be drained
     // over them, now or at replay after a crash. Mapping the vBlocks proceeds meanwhile.
-    CompletableFuture<Void> superseded = storage.oplog().supersede(vdiskId, w.offset(), length);
-    writeToExtents(s, w.offset(), w.data(), superseded)
-        .whenComplete((v, err) -> {
-          w.data().release();
-          finish.accept(err);
-        });
+    CompletableFuture<Void> superseded = storage.oplog().supersede(vdiskId, offset, length);
+    writeToExtents(s, offset, data, superseded).whenComplete((v, err) -> {
+      data.release();
+      finish.accept(err);
+    });
     return Effect().noReply();
+  }
+
+  private static IoResult ioResult(Throwable err) {
+    if (err == null) return IoResult.OK;
+    VDiskIoException e = VDiskIoException.of(err);
+    return new IoResult(e.kind(), e.getMessage());
+  }
+
+  private static void complete(CompletableFuture<Void> result, Throwable err) {
+    if (err == null) result.complete(null);
+    else result.completeExceptionally(VDiskIoException.of(err));
   }
 
   private ReplyEffect<Event, State> onDrain(Active s, Drain d) {
@@ -677,8 +744,4 @@ public final class VDiskController
     return "range [" + offset + ", +" + length + ") beyond vDisk size " + s.spec.sizeBytes();
   }
 
-  private static IoResult ioFailure(Throwable err) {
-    VDiskIoException e = VDiskIoException.of(err);
-    return new IoResult(e.kind(), e.getMessage());
-  }
 }

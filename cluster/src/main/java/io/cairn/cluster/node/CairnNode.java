@@ -133,7 +133,7 @@ public final class CairnNode implements AutoCloseable {
       oplog.startDrainer(new ControllerDrainSink(sharding, settings.vdisk().ioTimeout()));
 
       TargetCatalog catalog = new TargetCatalog();
-      system.systemActorOf(CatalogMirror.create(config, catalog, settings.vdisk().ioTimeout(), Duration.ofSeconds(5)),
+      system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5)),
           "catalog-mirror", Props.empty());
 
       IscsiPortal portal = new IscsiPortal(settings.iscsi(), catalog, new ScsiTargetService(catalog), 1);

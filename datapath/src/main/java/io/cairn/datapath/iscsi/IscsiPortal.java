@@ -12,6 +12,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -111,6 +112,9 @@ public final class IscsiPortal implements AutoCloseable {
             channels.add(ch);
             PduDecoder decoder = new PduDecoder(context.counters().received);
             PduEncoder encoder = new PduEncoder(context.counters().sent);
+            // Completions arrive one task at a time from storage threads and each flushes: let
+            // the flushes of one event-loop turn become one write system call.
+            ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(64, true));
             ch.pipeline().addLast("decoder", decoder);
             ch.pipeline().addLast("encoder", encoder);
             ch.pipeline().addLast("connection", new IscsiConnection(context, decoder, encoder));

@@ -1,0 +1,28 @@
+package io.cairn.actors.vdisk;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The vDisk controllers running on this node, by vDisk id. A controller registers itself when it
+ * starts and leaves when it stops; the portal's {@link ShardedVDiskIo} then sends I/O straight to
+ * it (one mailbox hop, replies through a future) instead of through the shard region with an ask.
+ * Thread-safe.
+ */
+public final class LocalControllers {
+
+  private final ConcurrentHashMap<Long, ActorRef<VDiskController.Command>> byVdisk = new ConcurrentHashMap<>();
+
+  void register(long vdiskId, ActorRef<VDiskController.Command> controller) {
+    byVdisk.put(vdiskId, controller);
+  }
+
+  void unregister(long vdiskId, ActorRef<VDiskController.Command> controller) {
+    byVdisk.remove(vdiskId, controller);
+  }
+
+  /** The local controller of the vDisk, or null when it runs elsewhere (or not at all). */
+  public ActorRef<VDiskController.Command> get(long vdiskId) {
+    return byVdisk.get(vdiskId);
+  }
+}
