@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
@@ -103,7 +104,9 @@ public final class CairnNode implements AutoCloseable {
 
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn", conf);
     CompletableFuture<Void> storageClosed = new CompletableFuture<>();
-    system.getWhenTerminated().whenComplete((done, err) -> {
+    AtomicBoolean closing = new AtomicBoolean();
+    Runnable closeStorage = () -> {
+      if (!closing.compareAndSet(false, true)) return;
       // Entities are stopped: make every accepted OpLog append durable, then close the files.
       try {
         oplog.close();
@@ -117,7 +120,14 @@ public final class CairnNode implements AutoCloseable {
         log.error("closing storage failed", t);
         storageClosed.completeExceptionally(t);
       }
+    };
+    // Normally inside CoordinatedShutdown (also on SIGTERM, before the JVM exits), after sharding
+    // has stopped the entities; the termination hook covers a system that stops any other way.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-storage", () -> {
+      closeStorage.run();
+      return CompletableFuture.completedFuture(Done.getInstance());
     });
+    system.getWhenTerminated().whenComplete((done, err) -> closeStorage.run());
 
     try {
       joinCluster(system, conf);

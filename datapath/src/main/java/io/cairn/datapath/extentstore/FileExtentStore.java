@@ -89,6 +89,14 @@ import org.slf4j.LoggerFactory;
  * online disk with the most free space that can still hold a whole egroup, SSD tier first.
  */
 public final class FileExtentStore implements ExtentStore {
+
+  /**
+   * Reads at most this long fill the unified cache; longer ones (sequential scans, image copies)
+   * are served without caching so that they do not evict the random working set, and without the
+   * cost of copying every slice into it.
+   */
+  static final int CACHE_FILL_MAX_READ_BYTES = 64 << 10;
+
   private static final Logger LOG = LoggerFactory.getLogger(FileExtentStore.class);
 
   /** Longest time between checkpoints while intents are pending. */
@@ -481,7 +489,7 @@ public final class FileExtentStore implements ExtentStore {
           throw new VDiskIoException(Kind.UNRECOVERED_READ_ERROR,
               "extent group " + ExtentStoreFormat.hex(eg.id) + " slice " + i + " fails its checksum");
         }
-        if (cache.enabled()) {
+        if (cache.enabled() && length <= CACHE_FILL_MAX_READ_BYTES) {
           byte[] copy = new byte[sliceSize];
           target.position(at);
           target.get(copy);
