@@ -235,23 +235,7 @@ public final class FileExtentStore implements ExtentStore {
     if (length == 0) return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
     ByteBuf fromCache = readFromCache(eg, offset, length);
     if (fromCache != null) return CompletableFuture.completedFuture(fromCache);
-    CompletableFuture<ByteBuf> f = new CompletableFuture<>();
-    try {
-      io.execute(() -> {
-        if (crashed) {
-          f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
-          return;
-        }
-        try {
-          f.complete(doRead(eg, offset, length));
-        } catch (Throwable t) {
-          f.completeExceptionally(VDiskIoException.of(t));
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store closed"));
-    }
-    return f;
+    return onIoThread(() -> doRead(eg, offset, length));
   }
 
   @Override
@@ -264,31 +248,34 @@ public final class FileExtentStore implements ExtentStore {
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
     if (length == 0) return CompletableFuture.completedFuture(null);
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    try {
-      io.execute(() -> {
-        if (crashed) {
-          f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
-          return;
-        }
-        try {
-          doWrite(eg, offset, data);
-          f.complete(null);
-        } catch (Throwable t) {
-          f.completeExceptionally(t instanceof SimulatedCrash ? t : VDiskIoException.of(t));
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store closed"));
-    }
-    return f;
+    return onIoThread(() -> {
+      doWrite(eg, offset, data);
+      return null;
+    });
   }
 
   @Override
   public CompletableFuture<Void> delete(long egroupId) {
     Egroup eg = egroups.get(egroupId);
     if (eg == null) return CompletableFuture.completedFuture(null);
-    CompletableFuture<Void> f = new CompletableFuture<>();
+    return onIoThread(() -> {
+      doDelete(eg);
+      return null;
+    });
+  }
+
+  /** A blocking step of the store, run on its I/O pool. */
+  @FunctionalInterface
+  private interface IoStep<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code step} on an I/O thread; the future fails with a {@link VDiskIoException} (NOT_READY
+   * once the store is closed or crashed), or with the test's {@link SimulatedCrash} as it is.
+   */
+  private <T> CompletableFuture<T> onIoThread(IoStep<T> step) {
+    CompletableFuture<T> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
         if (crashed) {
@@ -296,10 +283,9 @@ public final class FileExtentStore implements ExtentStore {
           return;
         }
         try {
-          doDelete(eg);
-          f.complete(null);
+          f.complete(step.run());
         } catch (Throwable t) {
-          f.completeExceptionally(VDiskIoException.of(t));
+          f.completeExceptionally(t instanceof SimulatedCrash ? t : VDiskIoException.of(t));
         }
       });
     } catch (RejectedExecutionException e) {
