@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The vDisk controller over the real data path: OpLog, extent store, H2 journal, sharding.
@@ -172,17 +174,19 @@ class VDiskControllerTest {
     assertEquals(VDiskIoException.Kind.LBA_OUT_OF_RANGE, failureOf(io.write(8L * MIB, Unpooled.wrappedBuffer(new byte[512]))));
   }
 
-  @Test
-  void shouldWriteAndReadLastBlockOfPebibyteVDisk() throws Exception {
+  @ParameterizedTest
+  @ValueSource(longs = {1L << 50, Long.MAX_VALUE - Long.MAX_VALUE % 4096})
+  void shouldWriteAndReadLastBlockOfHugeThinVDisk(long size) throws Exception {
     node = TestNode.start(dir);
-    long size = 1L << 50;
     VDiskSpec v = node.createVDisk("huge", size);
     VDiskIo io = node.io(v.id());
     byte[] data = random(new Random(5), 512);
     write(io, size - 512, data);
+    assertArrayEquals(data, read(io, size - 512, 512), "served from the OpLog");
     node.oplog.drainAll().get(30, TimeUnit.SECONDS);
-    assertArrayEquals(data, read(io, size - 512, 512));
-    assertEquals(1, node.stats(v.id()).mappedBlocks(), "a thin PiB vDisk maps only what was written");
+    assertArrayEquals(data, read(io, size - 512, 512), "served from the extent store");
+    assertEquals(1, node.stats(v.id()).mappedBlocks(), "a thin vDisk maps only what was written");
+    assertEquals(VDiskIoException.Kind.LBA_OUT_OF_RANGE, failureOf(io.read(size - 512, 1024)));
   }
 
   @Test

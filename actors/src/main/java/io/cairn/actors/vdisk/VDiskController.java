@@ -725,7 +725,8 @@ public final class VDiskController
     long end = offset + length;
     while (pos < end) {
       long vblock = pos / extentSize;
-      long blockEnd = Math.min(end, (vblock + 1) * extentSize);
+      // pos + the room left in its vBlock, bounded by end: never overflows, even next to 2^63.
+      long blockEnd = pos + Math.min(end - pos, extentSize - (pos - vblock * extentSize));
       out.add(new Segment(pos, (int) (blockEnd - pos), vblock, s.map.location(vblock)));
       pos = blockEnd;
     }

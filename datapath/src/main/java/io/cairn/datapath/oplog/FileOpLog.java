@@ -903,7 +903,10 @@ public final class FileOpLog implements OpLog {
     }
     if (first == null) return null;
     long batch = settings.drainBatchBytes();
-    long limit = Math.min((from / batch + 1) * batch, vd.nextInflightStart(from));
+    // The end of from's batch-aligned block, computed without overflowing near 2^63.
+    long blockEnd = from + (batch - from % batch);
+    if (blockEnd < 0) blockEnd = Long.MAX_VALUE;
+    long limit = Math.min(blockEnd, vd.nextInflightStart(from));
     ArrayList<Piece> segs = new ArrayList<>();
     Piece p = first;
     long cur = Math.min(p.end, limit);
