@@ -81,8 +81,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
             post(() -> entity(Unmarshaller.entityToString(), body -> reply(createVolumeGroup(body)))))),
         path("containers", () -> concat(
             get(() -> reply(config().thenApply(v -> ok(v.containers().stream().map(ApiRoutes::containerJson).toList())))),
-            post(() -> entity(Unmarshaller.entityToString(), body -> reply(createContainer(body)))))),
-        complete(error(StatusCodes.NOT_FOUND, "NOT_FOUND", "no such API resource"))))));
+            post(() -> entity(Unmarshaller.entityToString(), body -> reply(createContainer(body))))))))));
   }
 
   // --- handlers -------------------------------------------------------------------------------
@@ -375,6 +374,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
             r -> completeStatic(error(StatusCodes.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "method not allowed; use " + r.supported().name())))
         .handle(org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection.class,
             r -> completeStatic(error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "INVALID", "send application/json")))
+        .handleNotFound(completeStatic(error(StatusCodes.NOT_FOUND, "NOT_FOUND", "no such API resource")))
         .build();
   }
 }
