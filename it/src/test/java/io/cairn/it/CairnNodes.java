@@ -32,6 +32,7 @@ final class CairnNodes implements BeforeAllCallback, AfterAllCallback, BeforeEac
   private Path classDir;
   private Path testDir;
   private boolean failed;
+  private boolean classFailed;
 
   /** Starts a node named {@code name} (its data in {@code <dir>/<name>}); see {@link CairnProcess#start}. */
   CairnProcess start(String name, String... extraArgs) {
@@ -85,28 +86,41 @@ final class CairnNodes implements BeforeAllCallback, AfterAllCallback, BeforeEac
   @Override
   public void afterAll(ExtensionContext context) {
     closeAll(classNodes);
+    if (!classFailed && context.getExecutionException().isEmpty() && classDir != null) {
+      try (Stream<Path> s = Files.list(classDir)) {
+        for (Path p : s.toList()) {
+          if (Files.exists(classDir.resolve(p.getFileName() + "-node.log"))) deleteTree(p); // a class-level node's data
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
     failed = true;
+    classFailed = true;
     throw withLogs(throwable);
   }
 
   @Override
   public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
+    classFailed = true;
     throw withLogs(throwable);
   }
 
   @Override
   public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
     failed = true;
+    classFailed = true;
     throw withLogs(throwable);
   }
 
   @Override
   public void handleAfterEachMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
     failed = true;
+    classFailed = true;
     throw withLogs(throwable);
   }
 

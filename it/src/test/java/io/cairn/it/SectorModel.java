@@ -11,11 +11,16 @@ import java.util.List;
 final class SectorModel {
   static final int SECTOR = CairnProcess.BLOCK;
 
+  /** vDisk byte offset of the region. */
+  private final long base;
   private final byte[] expected;
 
-  /** A model of {@code [0, bytes)}, all zeros. */
-  SectorModel(long bytes) {
-    if (bytes % SECTOR != 0 || bytes / SECTOR > Integer.MAX_VALUE) throw new IllegalArgumentException("size " + bytes);
+  /** A model of the vDisk bytes {@code [base, base + bytes)}, all zeros. */
+  SectorModel(long base, long bytes) {
+    if (base % SECTOR != 0 || bytes % SECTOR != 0 || bytes / SECTOR > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("region " + base + "+" + bytes);
+    }
+    this.base = base;
     this.expected = new byte[(int) (bytes / SECTOR)];
   }
 
@@ -23,21 +28,18 @@ final class SectorModel {
     return (long) expected.length * SECTOR;
   }
 
-  /** Records a write of {@code length} bytes of {@code pattern} at {@code offset} (sector-aligned). */
+  /** Records a write of {@code length} bytes of {@code pattern} at vDisk offset {@code offset} (sector-aligned). */
   void write(long offset, long length, int pattern) {
-    if (offset % SECTOR != 0 || length % SECTOR != 0 || offset + length > bytes()) {
-      throw new IllegalArgumentException("write " + offset + "+" + length);
+    long rel = offset - base;
+    if (rel < 0 || rel % SECTOR != 0 || length % SECTOR != 0 || rel + length > bytes()) {
+      throw new IllegalArgumentException("write " + offset + "+" + length + " outside " + base + "+" + bytes());
     }
-    for (long s = offset / SECTOR; s < (offset + length) / SECTOR; s++) expected[(int) s] = (byte) pattern;
-  }
-
-  int at(long sector) {
-    return expected[(int) sector] & 0xFF;
+    for (long s = rel / SECTOR; s < (rel + length) / SECTOR; s++) expected[(int) s] = (byte) pattern;
   }
 
   /**
-   * qemu-io {@code read -P} commands that check all of {@code [0, bytes)}: one per run of equal
-   * expected bytes, split at {@code maxLength}.
+   * qemu-io {@code read -P} commands that check the whole region: one per run of equal expected
+   * bytes, split at {@code maxLength}.
    */
   List<String> verifyCommands(long maxLength) {
     List<String> out = new ArrayList<>();
@@ -45,7 +47,7 @@ final class SectorModel {
     while (s < expected.length) {
       int e = s + 1;
       while (e < expected.length && expected[e] == expected[s] && (long) (e - s) * SECTOR < maxLength) e++;
-      out.add(QemuIo.readExpect(expected[s], (long) s * SECTOR, (long) (e - s) * SECTOR));
+      out.add(QemuIo.readExpect(expected[s], base + (long) s * SECTOR, (long) (e - s) * SECTOR));
       s = e;
     }
     return out;
