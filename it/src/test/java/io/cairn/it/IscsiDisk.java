@@ -120,10 +120,15 @@ final class IscsiDisk implements AutoCloseable {
     return out;
   }
 
-  /** Writes a block-aligned byte range, asserting GOOD status. */
+  /** Writes a block-aligned byte range in commands of at most 1 MiB, asserting GOOD status. */
   void write(long offset, byte[] data) throws IOException {
+    write(offset, data, MAX_TRANSFER);
+  }
+
+  /** Writes a block-aligned byte range in commands of at most {@code maxTransfer} bytes, asserting GOOD status. */
+  void write(long offset, byte[] data, int maxTransfer) throws IOException {
     for (int done = 0; done < data.length; ) {
-      int n = Math.min(MAX_TRANSFER, data.length - done);
+      int n = Math.min(maxTransfer, data.length - done);
       byte[] part = RawIscsiClient.slice(data, done, n);
       ScsiResult r = write16((offset + done) / CairnProcess.BLOCK, part);
       if (r.status() != STATUS_GOOD) throw new AssertionError("WRITE(16) at offset " + (offset + done) + ": " + describe(r));
