@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * cost only their own connection; bad JSON and unknown names get a 4xx JSON error from the API.
  * All of it runs against one node while other sessions read and write.
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BadInputIT {
 
   private static final long LAST_LBA = CairnProcess.DEMO_SIZE_BYTES / CairnProcess.BLOCK - 1;

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code disks/<disk>/egroups/<xx>/eg-<id>.data}, slice {@code i} at file offset {@code i * 4096},
  * uncompressed in the default container).
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CorruptionIT {
 
   private static final int SLICE = 4096;

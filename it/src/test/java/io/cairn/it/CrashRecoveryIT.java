@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code kill -9} of a node in the middle of a write stream: every write qemu-io saw acknowledged
  * must read back intact after the restart (OpLog replay for the small writes, the extent store's
- * intent recovery for the 2 MiB writes that went straight to it). Three crashes in a row, each in
+ * intent recovery for the 2 MiB writes that went straight to it). Four crashes in a row, each in
  * the middle of a new stream over the data the previous crash left.
  *
  * <p>The stream mixes 4 KiB writes at queue depth 1, bursts of 4 KiB aio writes, and bursts of
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * acknowledged write to it (or its content before the stream), or the pattern of a later write that
  * was not acknowledged (it may or may not have reached the disk) — nothing else.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 8, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CrashRecoveryIT {
 
   private static final long SEED = 0xC2A5_4001L;
@@ -40,12 +40,13 @@ class CrashRecoveryIT {
   private static final long REGION = 64L << 20;
   private static final int BLOCKS = (int) (REGION / BLOCK);
   private static final int SECTORS = (int) (REGION / SECTOR);
-  private static final int CRASHES = 3;
+  private static final int CRASHES = 4;
   /** Commands per stream: far more than complete before the kill. */
   private static final int STREAM_WRITES = 6000;
   private static final int MIN_ACKS_BEFORE_KILL = 300;
   private static final int MAX_ACKS_BEFORE_KILL = 700;
   private static final int SEQUENTIAL_WRITE = 2 << 20;
+  private static final int SEQUENTIAL_BURST = 4;
 
   @RegisterExtension
   final CairnNodes nodes = new CairnNodes();
@@ -57,12 +58,15 @@ class CrashRecoveryIT {
     final long offset;
     final int length;
     final int pattern;
+    /** The aio burst the write belongs to (-1 for a queue-depth-1 write). */
+    final int burst;
     boolean acked;
 
-    Write(long offset, int length, int pattern) {
+    Write(long offset, int length, int pattern, int burst) {
       this.offset = offset;
       this.length = length;
       this.pattern = pattern;
+      this.burst = burst;
     }
 
     @Override
@@ -77,14 +81,18 @@ class CrashRecoveryIT {
   /** Indices into {@link #writes} of the writes covering each 4 KiB block, in command order. */
   private final List<List<Integer>> writesOfBlock = new ArrayList<>();
   private int nextPattern;
+  private int bursts;
 
   @Test
   void shouldKeepEveryAcknowledgedWriteAcrossRepeatedKillDashNine() throws Exception {
     CairnProcess node = nodes.start("node");
     for (int crash = 1; crash <= CRASHES; crash++) {
-      List<String> commands = newStream();
+      List<String> commands = newStream(crash % 2 == 0 ? 5 : 9);
       int ackTarget = MIN_ACKS_BEFORE_KILL + random.nextInt(MAX_ACKS_BEFORE_KILL - MIN_ACKS_BEFORE_KILL + 1);
-      int acks = runUntilKilled(node, commands, ackTarget);
+      // Odd crashes strike a mostly random stream wherever the target count falls; even ones strike
+      // a stream that is half 2 MiB bursts at a completion within such a burst, so that the rest of
+      // the burst is likely being written to the extent store (intents pending).
+      int acks = runUntilKilled(node, commands, ackTarget, crash % 2 == 0);
       assertTrue(acks >= ackTarget, "crash " + crash + ": only " + acks + " writes were acknowledged before qemu-io ended");
 
       node.restart();
@@ -104,31 +112,36 @@ class CrashRecoveryIT {
 
   // ---------------------------------------------------------------- the stream
 
-  /** A new stream of writes over the region (QD1 runs, 4 KiB aio bursts, 2 MiB aio bursts). */
-  private List<String> newStream() {
+  /**
+   * A new stream of writes over the region: groups of 20 QD1 4 KiB writes, bursts of 16 aio 4 KiB
+   * writes, and bursts of 4 aio 2 MiB writes; {@code sequentialFrom} of 10 groups (on average) are
+   * not 2 MiB bursts.
+   */
+  private List<String> newStream(int sequentialFrom) {
     writes.clear();
     writesOfBlock.clear();
     for (int b = 0; b < BLOCKS; b++) writesOfBlock.add(new ArrayList<>());
     List<String> commands = new ArrayList<>();
     while (writes.size() < STREAM_WRITES) {
       int kind = random.nextInt(10);
-      if (kind < 5) {
-        for (int i = 0; i < 20; i++) commands.add(add(randomBlock() * BLOCK, BLOCK, false));
-      } else if (kind < 9) {
+      if (kind < sequentialFrom / 2) {
+        for (int i = 0; i < 20; i++) commands.add(add(randomBlock() * BLOCK, BLOCK, -1));
+      } else if (kind < sequentialFrom) {
         BitSet used = new BitSet(BLOCKS);
+        int burst = bursts++;
         for (int i = 0; i < 16; i++) {
           long block;
           do {
             block = randomBlock();
           } while (used.get((int) block));
           used.set((int) block);
-          commands.add(add(block * BLOCK, BLOCK, true));
+          commands.add(add(block * BLOCK, BLOCK, burst));
         }
         commands.add("aio_flush");
       } else {
-        int writesInBurst = 4;
-        long start = random.nextLong((REGION - (long) writesInBurst * SEQUENTIAL_WRITE) / BLOCK + 1) * BLOCK;
-        for (int i = 0; i < writesInBurst; i++) commands.add(add(start + (long) i * SEQUENTIAL_WRITE, SEQUENTIAL_WRITE, true));
+        int burst = bursts++;
+        long start = random.nextLong((REGION - (long) SEQUENTIAL_BURST * SEQUENTIAL_WRITE) / BLOCK + 1) * BLOCK;
+        for (int i = 0; i < SEQUENTIAL_BURST; i++) commands.add(add(start + (long) i * SEQUENTIAL_WRITE, SEQUENTIAL_WRITE, burst));
         commands.add("aio_flush");
       }
     }
@@ -144,7 +157,7 @@ class CrashRecoveryIT {
    * this stream (so a lost write can never hide behind an equal older pattern, while there are
    * patterns left); returns its qemu-io command.
    */
-  private String add(long offset, int length, boolean async) {
+  private String add(long offset, int length, int burst) {
     BitSet taken = new BitSet(256);
     taken.set(0);
     int first = (int) (offset / BLOCK);
@@ -156,16 +169,19 @@ class CrashRecoveryIT {
     int pattern = nextPattern % 255 + 1;
     for (int tries = 0; tries < 255 && taken.get(pattern); tries++) pattern = pattern % 255 + 1;
     nextPattern = pattern;
-    writes.add(new Write(offset, length, pattern));
+    writes.add(new Write(offset, length, pattern, burst));
     for (int b = first; b <= last; b++) writesOfBlock.get(b).add(writes.size() - 1);
-    return async ? QemuIo.aioWrite(pattern, offset, length) : QemuIo.write(pattern, offset, length);
+    return burst >= 0 ? QemuIo.aioWrite(pattern, offset, length) : QemuIo.write(pattern, offset, length);
   }
 
   /**
    * Runs the stream in qemu-io and kills the node ({@code kill -9}) once {@code ackTarget} writes
-   * are acknowledged, then qemu-io; returns the number of acknowledged writes.
+   * are acknowledged (and, if {@code midSequentialBurst}, at the first completion of a 2 MiB burst
+   * after that), then qemu-io; returns the number of acknowledged writes.
    */
-  private int runUntilKilled(CairnProcess node, List<String> commands, int ackTarget) throws InterruptedException {
+  private int runUntilKilled(CairnProcess node, List<String> commands, int ackTarget, boolean midSequentialBurst)
+      throws InterruptedException {
+    Map<Integer, Integer> burstAcks = new HashMap<>();
     Map<Long, ArrayDeque<Write>> unackedByOffset = new HashMap<>();
     for (Write w : writes) unackedByOffset.computeIfAbsent(w.offset, k -> new ArrayDeque<>()).add(w);
     List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL"));
@@ -191,16 +207,19 @@ class CrashRecoveryIT {
           }
           w.acked = true;
           acks++;
+          int acksOfBurst = w.burst < 0 ? 0 : burstAcks.merge(w.burst, 1, Integer::sum);
+          boolean strike = acks >= ackTarget
+              && (!midSequentialBurst || (w.length == SEQUENTIAL_WRITE && acksOfBurst < SEQUENTIAL_BURST));
+          if (!killed && strike) {
+            node.kill9();
+            killed = true;
+            // Lines already printed (or printed for responses that arrived before the kill) still
+            // count; then qemu-io goes too, by its PID.
+            Thread.sleep(300);
+            qemu.close();
+          }
         } else if (!QemuIo.STATS.matcher(line).matches() && !line.isBlank() && !killed) {
           unexpected.add(line);
-        }
-        if (!killed && acks >= ackTarget) {
-          node.kill9();
-          killed = true;
-          // Lines already printed (or printed for responses that arrived before the kill) still
-          // count; then qemu-io goes too, by its PID.
-          Thread.sleep(300);
-          qemu.close();
         }
         if (System.nanoTime() - deadline > 0) throw new AssertionError("stream did not reach " + ackTarget + " acks in time");
       }

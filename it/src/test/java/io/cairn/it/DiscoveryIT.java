@@ -11,6 +11,7 @@ import io.cairn.datapath.iscsi.fixture.RawIscsiClient.ScsiResult;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * as iscsi-readcapacity16 prints it, and a petabyte vDisk created through the API whose last block
  * is written and read back through qemu-io.
  */
-@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DiscoveryIT {
 
   private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
@@ -86,12 +87,12 @@ class DiscoveryIT {
       assertTrue(Pattern.compile("(?m)^Lun:" + lun + "\\s+Type:DIRECT_ACCESS").matcher(ls).find(), ls);
 
       long last = size - 512;
-      QemuIo.run(node.url(lun), java.util.List.of(
+      QemuIo.run(node.url(lun), List.of(
           QemuIo.write(0x5a, last, 512),
           QemuIo.readExpect(0x5a, last, 512),
           QemuIo.readExpect(0, last - 4096, 4096)), TOOL_TIMEOUT).assertClean("last block of 1 PiB", 1, 2);
       // A new qemu-io process (a new session) reads what the first one wrote.
-      QemuIo.run(node.url(lun), java.util.List.of(QemuIo.readExpect(0x5a, last, 512)), TOOL_TIMEOUT)
+      QemuIo.run(node.url(lun), List.of(QemuIo.readExpect(0x5a, last, 512)), TOOL_TIMEOUT)
           .assertClean("last block of 1 PiB, second session", 0, 1);
 
       try (IscsiDisk disk = IscsiDisk.login(node.iscsiPort, CairnProcess.DEMO_IQN, lun, "petabyte")) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * before the OpLog drains, after it drained, after a restart, and after the replayed OpLog drained
  * again.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 8, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MixedWorkloadIT {
 
   private static final long SEED = 0x1DEA_2026L;

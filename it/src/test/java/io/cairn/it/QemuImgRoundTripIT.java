@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the write characterizer sends them straight to the extent store) and 256 KiB requests one at a
  * time (below the sequential threshold: they go through the OpLog).
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 8, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class QemuImgRoundTripIT {
 
   private static final long IMAGE_BYTES = 256L << 20;
@@ -51,9 +51,12 @@ class QemuImgRoundTripIT {
     int smallLun = node.createVDisk("roundtrip", "256M").get("lun").asInt();
 
     // Demo vDisk (4 GiB), qemu-img's default request size and parallelism.
+    long appendsBefore = node.oplog().get("appends").asLong();
     Exec.run(CONVERT_TIMEOUT, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), node.url(0))
         .assertOk("qemu-img convert into the demo vDisk");
     long appendsAfterDirect = node.oplog().get("appends").asLong();
+    assertTrue(appendsAfterDirect - appendsBefore < 13, "2 MiB writes, 8 in flight, should go straight to the extent store, but "
+        + (appendsAfterDirect - appendsBefore) + " of the 128 went through the OpLog");
     // 256 MiB vDisk, 256 KiB writes one at a time: blkdebug's max-transfer splits each request.
     Exec.run(CONVERT_TIMEOUT, "qemu-img", "convert", "-n", "-m", "1", "-f", "raw", "--target-image-opts",
         image.toString(), smallDiskOpts(smallLun, 256 * 1024)).assertOk("qemu-img convert into the 256 MiB vDisk");
