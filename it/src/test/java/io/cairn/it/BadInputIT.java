@@ -202,6 +202,13 @@ class BadInputIT {
     assertNotNull(node.get("/api/vdisks/" + CairnProcess.DEMO_VDISK));
   }
 
+  @Test
+  void shouldAnswerAMethodTheResourceDoesNotSupportWith405() {
+    // ApiRoutes maps a MethodRejection to 405 METHOD_NOT_ALLOWED ("use GET").
+    assertApiError(405, "PUT", "/api/status", "{}");
+    assertApiError(405, "DELETE", "/api/vdisks", null);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static void assertApiError(int status, String method, String path, String body) {

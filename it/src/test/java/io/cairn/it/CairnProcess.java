@@ -208,6 +208,18 @@ final class CairnProcess implements AutoCloseable {
     throw new AssertionError("OpLog not drained within " + timeout + ": " + oplog());
   }
 
+  /** Waits until one vDisk has no undrained OpLog bytes ({@code usage.undrainedOpLogBytes}). */
+  void awaitVDiskDrained(String vdisk, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode v = null;
+    while (System.nanoTime() - deadline < 0) {
+      v = get("/api/vdisks/" + vdisk);
+      if (v != null && v.path("usage").path("undrainedOpLogBytes").asLong(-1) == 0) return;
+      sleep(200);
+    }
+    throw new AssertionError("vDisk " + vdisk + " not drained within " + timeout + ": " + (v == null ? null : v.get("usage")));
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   boolean isAlive() {
