@@ -110,6 +110,46 @@ class CrashRecoveryIT {
     assertArrayEquals(expected, drained, "region changed while the replayed OpLog drained");
   }
 
+  /**
+   * The metadata of a write (the block map entry of a newly written vBlock) is as durable as its
+   * bytes when the write is acknowledged: 2 MiB writes to never-written vBlocks, then a flush, then
+   * {@code kill -9} at once.
+   */
+  @Test
+  void shouldKeepSequentialWritesToFreshVBlocksWhenKilledRightAfterTheirAcknowledgement() throws Exception {
+    CairnProcess node = nodes.start("node");
+    for (int round = 0; round < 3; round++) {
+      long base = (1L << 30) + round * (64L << 20);
+      int pattern = 0x41 + round;
+      List<String> burst = new ArrayList<>();
+      for (int i = 0; i < 8; i++) burst.add(QemuIo.aioWrite(pattern, base + (long) i * SEQUENTIAL_WRITE, SEQUENTIAL_WRITE));
+      burst.add("aio_flush");
+      QemuIo.run(node.url(0), burst, Duration.ofMinutes(1)).assertClean("8 x 2 MiB to fresh vBlocks", 8, 0);
+      node.kill9();
+      node.restart();
+      QemuIo.run(node.url(0), List.of(QemuIo.readExpect(pattern, base, 8L * SEQUENTIAL_WRITE)), Duration.ofMinutes(1))
+          .assertClean("16 MiB acknowledged before kill -9 (round " + round + ")", 0, 1);
+    }
+  }
+
+  /** A vDisk creation or deletion the API acknowledged survives {@code kill -9} right after it. */
+  @Test
+  void shouldKeepAcknowledgedVDiskCreationAndDeletionAcrossKillDashNine() {
+    CairnProcess node = nodes.start("node");
+    node.createVDisk("doomed", "64M");
+    node.kill9();
+    node.restart();
+    assertTrue(node.get("/api/vdisks/doomed") != null, "vDisk created (201) before kill -9 is gone");
+
+    CairnProcess.ApiResponse deleted = node.api("DELETE", "/api/vdisks/doomed", null);
+    assertTrue(deleted.status() == 204, "DELETE -> " + deleted.status() + " " + deleted.body());
+    node.createVDisk("born", "64M");
+    node.kill9();
+    node.restart();
+    assertTrue(node.get("/api/vdisks/doomed") == null, "vDisk deleted (204) before kill -9 is back");
+    assertTrue(node.get("/api/vdisks/born") != null, "vDisk created (201) before kill -9 is gone");
+  }
+
   // ---------------------------------------------------------------- the stream
 
   /**
