@@ -26,8 +26,8 @@ work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
 cairn_pid=""
 cleanup() {
   [ -n "$cairn_pid" ] && kill "$cairn_pid" 2>/dev/null && wait "$cairn_pid" 2>/dev/null || true
-  "$tgt_tool" stop --port 3281 >/dev/null 2>&1 || true
-  "$tgt_tool" stop --port 3282 >/dev/null 2>&1 || true
+  "$tgt_tool" stop --port 3281 --dir "$work/tgt" >/dev/null 2>&1 || true
+  "$tgt_tool" stop --port 3282 --dir "$work/tgt-sync" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
