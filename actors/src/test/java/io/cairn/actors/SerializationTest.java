@@ -47,7 +47,7 @@ class SerializationTest {
   private static ActorTestKit kit;
 
   private static final VDiskSpec SPEC = new VDiskSpec(7, "vm-1", new UUID(0x0123456789abcdefL, 0xfedcba9876543210L),
-      10L << 30, 512, 4096, "default", "demo", 3);
+      10L << 30, 512, 4096, "default", "demo", 3, false);
 
   @BeforeAll
   static void start() {
@@ -104,27 +104,28 @@ class SerializationTest {
         Arguments.of(new VDiskController.Uninitialized(), GOLDEN[18]),
         Arguments.of(new VDiskController.Gone(), GOLDEN[19]),
         Arguments.of(new ExtentGroup.Absent(), GOLDEN[20]),
-        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]));
+        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]),
+        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[22]));
   }
 
   /**
-   * Version-1 bytes: registration id + 2 as a varint (Kryo's encoding), format version 1, body.
-   * Never edit one: a change of layout is a new version whose reader keeps reading these.
+   * Current bytes: registration id + 2 as a varint (Kryo's encoding), format version, body. A change
+   * of layout is a new version: its old bytes move to {@link #olderVersions}, which must keep reading.
    */
   static final String[] GOLDEN = {
       "8808010164656661756cf401",
       "8908010264656def69716e2e323032362d31312e696f2e636169726e3a64656def",
-      "8a080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03",
+      "8a080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "8b080107",
       "8c0801818004",
       "8d0801",
-      "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401",
-      "e2080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03",
+      "8e0802010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03000881800401",
+      "e2080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "e3080101818004",
       "e4080101",
       "e508010302000080808080802003",
       "e60801",
-      "e9080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030b6403010300040105080c",
+      "e9080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03000b6403010300040105080c",
       "bc0901016eb16469736b2db0048020",
       "bd090107020102020002",
       "be0901020002",
@@ -134,7 +135,30 @@ class SerializationTest {
       "e80801",
       "c00901",
       "c20901",
+      "8f08010701",
   };
+
+  /**
+   * Bytes written by version 1 of serializers that are now at version 2 (the vDisk spec gained its
+   * read-only flag): they must still read back, with readOnly = false.
+   */
+  static Stream<Arguments> olderVersions() {
+    return Stream.of(
+        Arguments.of(new ClusterConfig.VDiskCreated(SPEC), "8a080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03"),
+        Arguments.of(new VDiskController.Initialized(SPEC), "e2080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03"),
+        Arguments.of(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+            List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true),
+            "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401"),
+        Arguments.of(new VDiskController.ActiveSnapshot(SPEC, new long[] {0, 1, 9}, new long[] {4, 5, 12}, 11, 100, 3, 1),
+            "e9080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030b6403010300040105080c"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("olderVersions")
+  void shouldStillReadBytesOfOlderVersions(Object current, String v1) throws Exception {
+    Object back = serializer(current).fromBinary(HexFormat.of().parseHex(v1), current.getClass());
+    assertEquals(hex(current), hex(back), "v1 bytes read as the same value (readOnly = false)");
+  }
 
   @ParameterizedTest
   @MethodSource("persisted")
@@ -150,7 +174,7 @@ class SerializationTest {
     TestProbe<Object> probe = kit.createTestProbe();
     var cfgReply = kit.<ClusterConfig.Reply>createTestProbe();
     List<Object> messages = List.of(
-        new ClusterConfig.CreateVDisk("vm", 1 << 30, 512, 4096, "demo", "default", cfgReply.getRef()),
+        new ClusterConfig.CreateVDisk("vm", 1 << 30, 512, 4096, "demo", "default", true, cfgReply.getRef()),
         new ClusterConfig.Done(new ConfigView(List.of(new ContainerSpec(1, "c", 1)), List.of(), List.of(SPEC))),
         new ClusterConfig.Rejected(ClusterConfig.Error.NOT_FOUND, "no"),
         new ClusterConfig.IdRange(1, 2),
