@@ -69,6 +69,13 @@ final class PrCommands {
     return h.run(n, lun, ScsiHarness.rw10(0x2A, 0, 1, 1), new byte[bytes], bytes);
   }
 
+  /** Sends TEST UNIT READY until it no longer reports a unit attention (at most 8 times). */
+  void clearUnitAttentions(ItNexus n) {
+    for (int i = 0; i < 8 && tur(n).status() == ScsiResponse.CHECK_CONDITION; i++) {
+      // each round takes one pending unit attention
+    }
+  }
+
   Outcome tur(ItNexus n) {
     return h.run(n, lun, cdb(0x00, 0, 0, 0, 0, 0));
   }
