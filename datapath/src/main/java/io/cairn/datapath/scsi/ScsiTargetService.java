@@ -111,11 +111,11 @@ public final class ScsiTargetService implements ScsiService {
       }
       Task task = new Task(nexus, command, entry);
       CompletableFuture<?> barrier = unit.admit(task);
-      CompletableFuture<Void> loaded = unit.reservations.load();
-      if (!loaded.isDone()) {
-        // After a restart the reservations are read before the first command is checked against them.
-        CompletableFuture<Void> settledLoad = loaded.handle((v, e) -> null);
-        barrier = barrier == null ? settledLoad : CompletableFuture.allOf(barrier, settledLoad);
+      if (!unit.reservations.loaded()) {
+        // After a restart the reservations are read before the first command is checked against
+        // them (a failed read is retried here, by the next command).
+        CompletableFuture<Void> settledLoad = unit.reservations.load().handle((v, e) -> null);
+        if (!settledLoad.isDone()) barrier = barrier == null ? settledLoad : CompletableFuture.allOf(barrier, settledLoad);
       }
       CommandContext ctx = new CommandContext(nexus, command, target, lun, unit, settings);
       dataOutHandedOver = true;
@@ -223,6 +223,7 @@ public final class ScsiTargetService implements ScsiService {
     if (u != null && u.uuid.equals(uuid)) return u;
     LogicalUnit unit = units.compute(key, (k, old) -> old != null && old.uuid.equals(uuid) ? old
         : new LogicalUnit(target.iqn(), lun.lun(), uuid, nexuses, new LogicalUnitReservations(lun.info().vdiskId(), reservationStore)));
+    // Start reading the LUN's persistent reservations as soon as it is first addressed.
     unit.reservations.load();
     return unit;
   }

@@ -71,8 +71,8 @@ final class PrCommands {
 
   /** Sends TEST UNIT READY until it no longer reports a unit attention (at most 8 times). */
   void clearUnitAttentions(ItNexus n) {
-    for (int i = 0; i < 8 && tur(n).status() == ScsiResponse.CHECK_CONDITION; i++) {
-      // each round takes one pending unit attention
+    for (int i = 0; i < 8; i++) {
+      if (tur(n).status() != ScsiResponse.CHECK_CONDITION) return;
     }
   }
 
