@@ -190,6 +190,15 @@ class PersistentReserveOutTest {
   }
 
   @Test
+  void shouldConflictWhenAllTgPtWouldRegisterAPortAlreadyRegisteredThroughAnotherTargetPort() {
+    pr.register(A2, KB).assertGood();
+
+    assertConflict(pr.out(A, REGISTER, 0, 0, KA, ALL_TG_PT));
+    assertConflict(pr.out(A, REGISTER_AND_IGNORE, 0, 0, KA, ALL_TG_PT));
+    assertArrayEquals(hex("00000001 00000008" + key(KB)), keys());
+  }
+
+  @Test
   void shouldKeepRegistrationsOfOneInitiatorPortPerTargetPortApartWithoutAllTgPt() {
     pr.register(A, KA).assertGood();
     pr.register(A2, KB).assertGood();

@@ -116,7 +116,8 @@ final class PersistentReserveOut {
    * I_T nexus registers SERVICE ACTION RESERVATION KEY (RESERVATION KEY must be 0 for REGISTER); a
    * registered one changes its key to it, or unregisters with 0 (its RESERVATION KEY must match
    * for REGISTER). APTPL is recorded with each registration; ALL_TG_PT with a new registration
-   * only. An unregistered nexus asking to unregister does nothing and gets GOOD.
+   * only, and conflicts when the initiator port is registered through another target port. An
+   * unregistered nexus asking to unregister does nothing and gets GOOD.
    */
   private static Decision register(PersistentReservations s, ItNexus n, long key, long newKey, int flags, boolean ignoreKey) {
     Registration mine = s.registrationOf(n);
@@ -125,6 +126,11 @@ final class PersistentReserveOut {
       if (!ignoreKey && key != 0) return conflict();
       if (newKey == 0) return unchanged();
       Registration added = new Registration(n, (flags & ALL_TG_PT) != 0, newKey);
+      // ALL_TG_PT would register this initiator port where it already holds another key: that
+      // registration's key was not given, so it conflicts (and no I_T nexus ever has two keys).
+      for (Registration r : s.registrations()) {
+        if (added.matches(r.nexus())) return conflict();
+      }
       return changed(s.withRegistration(added).withAptpl(aptpl).nextGeneration(), ProutResult.GOOD);
     }
     if (!ignoreKey && key != mine.key()) return conflict();
