@@ -13,7 +13,13 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
+import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
+import io.cairn.datapath.scsi.ItNexus;
+import io.cairn.datapath.scsi.reservation.PersistentReservations;
+import io.cairn.datapath.scsi.reservation.Registration;
+import io.cairn.datapath.scsi.reservation.Reservation;
+import io.cairn.datapath.scsi.reservation.ReservationType;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.serialization.KryoPekkoSerializer;
 import io.netty.buffer.ByteBuf;
@@ -75,6 +81,16 @@ class SerializationTest {
     return HexFormat.of().formatHex(serializer(o).toBinary(o));
   }
 
+  private static final ItNexus NEXUS_A = new ItNexus("iqn.a", 0x23D000000001L, "iqn.t", 1);
+  private static final ItNexus NEXUS_B = new ItNexus("iqn.b", 0x23D000000002L, "iqn.t", 2);
+  /** Two registrations (the second with ALL_TG_PT), a wrapped generation, APTPL, a single-holder reservation. */
+  private static final PersistentReservations PR_HELD = new PersistentReservations(-2, true,
+      List.of(new Registration(NEXUS_A, false, 0x0123456789ABCDEFL), new Registration(NEXUS_B, true, -1L)),
+      new Reservation(ReservationType.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY, NEXUS_A));
+  /** An all-registrants reservation: no holder nexus is written. */
+  private static final PersistentReservations PR_ALL = new PersistentReservations(5, false,
+      List.of(new Registration(NEXUS_B, false, 7)), new Reservation(ReservationType.WRITE_EXCLUSIVE_ALL_REGISTRANTS, null));
+
   /** Persisted events and snapshots with their frozen version-1 bytes. */
   static Stream<Arguments> persisted() {
     VDiskController.ActiveSnapshot snap = new VDiskController.ActiveSnapshot(SPEC, new long[] {0, 1, 9},
@@ -105,7 +121,11 @@ class SerializationTest {
         Arguments.of(new VDiskController.Gone(), GOLDEN[19]),
         Arguments.of(new ExtentGroup.Absent(), GOLDEN[20]),
         Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]),
-        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[22]));
+        Arguments.of(new LunReservations.ReservationsSaved(PR_HELD), GOLDEN[22]),
+        Arguments.of(new LunReservations.ReservationsSaved(PersistentReservations.EMPTY), GOLDEN[23]),
+        Arguments.of(new LunReservations.Unsaved(), GOLDEN[24]),
+        Arguments.of(new LunReservations.Stored(300, PR_ALL), GOLDEN[25]),
+        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[26]));
   }
 
   /**
@@ -135,6 +155,10 @@ class SerializationTest {
       "e80801",
       "c00901",
       "c20901",
+      "aa0a01feffffff010269716e2ee18180808080fa0869716e2ef40100efcdab896745230169716e2ee28280808080fa0869716e2ef40201ffffffffffffffff0669716e2ee18180808080fa0869716e2ef401",
+      "aa0a0100000000000000",
+      "b40a01",
+      "b50a01ac0205000000000169716e2ee28280808080fa0869716e2ef40200070000000000000007",
       "8f08010701",
   };
 
@@ -184,7 +208,12 @@ class SerializationTest {
         new VDiskController.IoResult(VDiskIoException.Kind.LBA_OUT_OF_RANGE, "beyond"),
         new VDiskController.Stats(7, true, 3, new long[] {1, 2}, 4096, 0),
         new ExtentGroup.Allocate(7, new long[] {1, 2}, List.of(new Replica("n", "d")), 4, kit.<ExtentGroup.Allocated>createTestProbe().getRef()),
-        new ExtentGroup.Info(3, true, List.of(new Replica("n", "d")), 4, 4096, new long[] {7, 0, 0, 0}, new long[] {1, 0, 0, 0}));
+        new ExtentGroup.Info(3, true, List.of(new Replica("n", "d")), 4, 4096, new long[] {7, 0, 0, 0}, new long[] {1, 0, 0, 0}),
+        new LunReservations.Load(kit.<LunReservations.Loaded>createTestProbe().getRef()),
+        new LunReservations.Save(4, PR_HELD, kit.<LunReservations.SaveReply>createTestProbe().getRef()),
+        new LunReservations.Loaded(4, PR_ALL),
+        new LunReservations.Saved(5),
+        new LunReservations.Stale(6, PR_HELD));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -215,7 +244,9 @@ class SerializationTest {
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
         VDiskController.Command.class, VDiskController.Event.class, VDiskController.State.class,
-        ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class)) {
+        ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class,
+        LunReservations.Command.class, LunReservations.SaveReply.class, LunReservations.Event.class,
+        LunReservations.State.class)) {
       for (Class<?> c : root.getPermittedSubclasses()) {
         if (localOnly.contains(c.getSimpleName()) || c == VDiskController.Active.class) continue;
         if (!regs.hasPath("\"" + c.getName() + "\"")) missing.add(c.getName());

@@ -49,6 +49,8 @@ public record SenseCode(int key, int asc, int ascq) {
   public static final SenseCode LOGICAL_UNIT_NOT_SUPPORTED = new SenseCode(KEY_ILLEGAL_REQUEST, 0x25, 0x00);
   /** ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (26h/00h). */
   public static final SenseCode INVALID_FIELD_IN_PARAMETER_LIST = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x00);
+  /** ILLEGAL REQUEST, INVALID RELEASE OF PERSISTENT RESERVATION (26h/04h): RELEASE by the holder with another type or scope. */
+  public static final SenseCode INVALID_RELEASE_OF_PERSISTENT_RESERVATION = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x04);
   /** ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED (39h/00h). */
   public static final SenseCode SAVING_PARAMETERS_NOT_SUPPORTED = new SenseCode(KEY_ILLEGAL_REQUEST, 0x39, 0x00);
 
@@ -60,6 +62,12 @@ public record SenseCode(int key, int asc, int ascq) {
   public static final SenseCode BUS_DEVICE_RESET_FUNCTION_OCCURRED = new SenseCode(KEY_UNIT_ATTENTION, 0x29, 0x03);
   /** UNIT ATTENTION, MODE PARAMETERS CHANGED (2Ah/01h). */
   public static final SenseCode MODE_PARAMETERS_CHANGED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x01);
+  /** UNIT ATTENTION, RESERVATIONS PREEMPTED (2Ah/03h): a PERSISTENT RESERVE OUT CLEAR by another I_T nexus. */
+  public static final SenseCode RESERVATIONS_PREEMPTED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x03);
+  /** UNIT ATTENTION, RESERVATIONS RELEASED (2Ah/04h): a registrants-only or all-registrants reservation was released. */
+  public static final SenseCode RESERVATIONS_RELEASED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x04);
+  /** UNIT ATTENTION, REGISTRATIONS PREEMPTED (2Ah/05h): this I_T nexus's registration was removed by a PREEMPT. */
+  public static final SenseCode REGISTRATIONS_PREEMPTED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x05);
   /** UNIT ATTENTION, COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h): CLEAR TASK SET on another nexus. */
   public static final SenseCode COMMANDS_CLEARED_BY_ANOTHER_INITIATOR = new SenseCode(KEY_UNIT_ATTENTION, 0x2F, 0x00);
 
