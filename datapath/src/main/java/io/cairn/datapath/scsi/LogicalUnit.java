@@ -1,5 +1,6 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.CopyResults;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
 import java.util.ArrayDeque;
@@ -26,6 +27,8 @@ final class LogicalUnit {
   final String targetName;
   final int lun;
   final UUID uuid;
+  /** Status of the EXTENDED COPY commands this LUN's copy manager ran, for RECEIVE COPY RESULTS. */
+  final CopyResults<ItNexus> copyResults = new CopyResults<>();
 
   /** Every nexus seen on the target (shared by its logical units): who gets a unit attention. */
   private final Set<ItNexus> targetNexuses;
@@ -114,8 +117,8 @@ final class LogicalUnit {
   }
 
   /**
-   * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults
-   * and establishes {@code ua} for every other nexus.
+   * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults,
+   * discards held copy status and establishes {@code ua} for every other nexus.
    *
    * @return the aborted tasks
    */
@@ -125,6 +128,7 @@ final class LogicalUnit {
       orderedTail = null;
     }
     softwareWriteProtect = false;
+    copyResults.clear();
     establishUnitAttentionForOthers(issuer, ua);
     return aborted;
   }
@@ -138,10 +142,11 @@ final class LogicalUnit {
     return aborted;
   }
 
-  /** The nexus is gone: its tasks are aborted and its unit attentions dropped. */
+  /** The nexus is gone: its tasks are aborted, its unit attentions and held copy status dropped. */
   List<Task> forget(ItNexus nexus) {
     List<Task> aborted = abortAll(t -> t.nexus().equals(nexus), "I_T nexus loss");
     unitAttentions.remove(nexus);
+    copyResults.forget(nexus);
     return aborted;
   }
 

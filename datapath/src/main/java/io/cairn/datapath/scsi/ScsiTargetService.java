@@ -1,5 +1,9 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.ChunkedDataCopier;
+import io.cairn.datapath.scsi.copy.CopyLimits;
+import io.cairn.datapath.scsi.copy.CopyManager;
+import io.cairn.datapath.scsi.copy.RangeCopier;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
 import io.cairn.datapath.target.LunEntry;
@@ -64,9 +68,20 @@ public final class ScsiTargetService implements ScsiService {
   }
 
   public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings) {
+    this(catalog, settings, new ChunkedDataCopier(CopyLimits.DEFAULT.chunkBytes(), settings.ioTimeout()));
+  }
+
+  /**
+   * @param copier how the copy manager moves the bytes of an EXTENDED COPY segment (the seam where a
+   *     metadata copy replaces the data copy); its limits are {@link CopyLimits#DEFAULT}, which the
+   *     Third-party Copy VPD page reports
+   */
+  ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, RangeCopier copier) {
     this.catalog = catalog;
     this.settings = settings;
     this.table = CommandTable.standard(settings);
+    new ThirdPartyCopyCommands(new CopyManager(CopyLimits.DEFAULT, copier),
+        (target, lun) -> unit(target, lun, nexuses(target.iqn()))).register(table);
     this.ioTimeoutNs = settings.ioTimeout().toNanos();
   }
 
@@ -97,6 +112,7 @@ public final class ScsiTargetService implements ScsiService {
       Task task = new Task(nexus, command, entry);
       CompletableFuture<?> barrier = unit.admit(task);
       CommandContext ctx = new CommandContext(nexus, command, target, lun, unit, settings);
+      ctx.task = task;
       dataOutHandedOver = true;
       if (barrier == null) {
         start(task, ctx);
