@@ -212,7 +212,7 @@ public final class CopyResultsData {
     put16(cscdIds, 0, 2);
     put16(cscdIds, 2, CopyManager.CSCD_ID_ADDRESSED_LOGICAL_UNIT);
 
-    byte[] general = new byte[28];
+    byte[] general = new byte[32];
     put32(general, 0, limits.maxConcurrentCopies());
     put32(general, 4, limits.maxConcurrentCopies());
     put32(general, 8, limits.maxSegmentLengthBytes());
