@@ -124,12 +124,12 @@ public final class CopyManager {
   /** A copier failure with the segment it happened in. */
   private static final class SegmentFailure extends RuntimeException {
     final BlockSegment segment;
-    final Throwable cause;
+    final Throwable failure;
 
-    SegmentFailure(BlockSegment segment, Throwable cause) {
+    SegmentFailure(BlockSegment segment, Throwable failure) {
       super(null, null, false, false);
       this.segment = segment;
-      this.cause = cause;
+      this.failure = failure;
     }
   }
 
@@ -139,7 +139,7 @@ public final class CopyManager {
     if (c instanceof CopyException ce) return ce;
     if (c instanceof SegmentFailure sf) {
       int at = sf.segment.index();
-      if (sf.cause instanceof RangeCopyException rce && rce.side() != RangeCopyException.Side.CANCELLED) {
+      if (sf.failure instanceof RangeCopyException rce && rce.side() != RangeCopyException.Side.CANCELLED) {
         boolean source = rce.side() == RangeCopyException.Side.SOURCE;
         SenseCode underlying = ioSense(rce.failure());
         LOG.warn("EXTENDED COPY list {}: segment {} failed reading the {} after {} bytes: {}",
@@ -147,10 +147,10 @@ public final class CopyManager {
         return CopyException.aborted(new SenseCode(SenseCode.KEY_COPY_ABORTED, underlying.asc(), underlying.ascq()), at, true,
             source ? CopyParameterList.SEGMENT_SOURCE_LBA_OFFSET : CopyParameterList.SEGMENT_DESTINATION_LBA_OFFSET, 7);
       }
-      if (sf.cause instanceof RangeCopyException) {
+      if (sf.failure instanceof RangeCopyException) {
         return CopyException.aborted(SenseCode.COPY_ABORTED, at, true, -1, -1);
       }
-      LOG.warn("EXTENDED COPY list {}: segment {} failed", op.listIdentifier(), at, sf.cause);
+      LOG.warn("EXTENDED COPY list {}: segment {} failed", op.listIdentifier(), at, sf.failure);
       return CopyException.aborted(new SenseCode(SenseCode.KEY_COPY_ABORTED, 0x44, 0x00), at, true, -1, -1);
     }
     LOG.warn("EXTENDED COPY list {} failed", op.listIdentifier(), c);
