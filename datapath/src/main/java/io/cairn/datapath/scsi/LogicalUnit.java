@@ -1,5 +1,6 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.CopyResults;
 import io.cairn.datapath.scsi.reservation.LogicalUnitReservations;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
@@ -30,6 +31,8 @@ final class LogicalUnit {
   final int lun;
   final UUID uuid;
   final LogicalUnitReservations reservations;
+  /** Status of the EXTENDED COPY commands this LUN's copy manager ran, for RECEIVE COPY RESULTS. */
+  final CopyResults<ItNexus> copyResults = new CopyResults<>();
 
   /** Every nexus seen on the target (shared by its logical units): who gets a unit attention. */
   private final Set<ItNexus> targetNexuses;
@@ -126,8 +129,8 @@ final class LogicalUnit {
 
   /**
    * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults,
-   * releases an SPC-2 reservation (persistent reservations stay) and establishes {@code ua} for
-   * every other nexus.
+   * releases an SPC-2 reservation (persistent reservations stay), discards held copy status and
+   * establishes {@code ua} for every other nexus.
    *
    * @return the aborted tasks
    */
@@ -138,6 +141,7 @@ final class LogicalUnit {
     }
     softwareWriteProtect = false;
     reservations.reset();
+    copyResults.clear();
     establishUnitAttentionForOthers(issuer, ua);
     return aborted;
   }
@@ -151,11 +155,15 @@ final class LogicalUnit {
     return aborted;
   }
 
-  /** The nexus is gone: its tasks are aborted, its unit attentions dropped, its SPC-2 reservation released. */
+  /**
+   * The nexus is gone: its tasks are aborted, its unit attentions and held copy status dropped, its
+   * SPC-2 reservation released.
+   */
   List<Task> forget(ItNexus nexus) {
     List<Task> aborted = abortAll(t -> t.nexus().equals(nexus), "I_T nexus loss");
     unitAttentions.remove(nexus);
     reservations.nexusLost(nexus);
+    copyResults.forget(nexus);
     return aborted;
   }
 

@@ -1,5 +1,9 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.ChunkedDataCopier;
+import io.cairn.datapath.scsi.copy.CopyLimits;
+import io.cairn.datapath.scsi.copy.CopyManager;
+import io.cairn.datapath.scsi.copy.RangeCopier;
 import io.cairn.datapath.scsi.reservation.LogicalUnitReservations;
 import io.cairn.datapath.scsi.reservation.ReservationStore;
 import io.cairn.datapath.scsi.sense.SenseCode;
@@ -78,10 +82,22 @@ public final class ScsiTargetService implements ScsiService {
    * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
    */
   public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore) {
+    this(catalog, settings, reservationStore, new ChunkedDataCopier(CopyLimits.DEFAULT.chunkBytes(), settings.ioTimeout()));
+  }
+
+  /**
+   * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
+   * @param copier how the copy manager moves the bytes of an EXTENDED COPY segment (the seam where a
+   *     metadata copy replaces the data copy); its limits are {@link CopyLimits#DEFAULT}, which the
+   *     Third-party Copy VPD page reports
+   */
+  ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore, RangeCopier copier) {
     this.catalog = catalog;
     this.settings = settings;
     this.reservationStore = reservationStore;
     this.table = CommandTable.standard(settings);
+    new ThirdPartyCopyCommands(new CopyManager(CopyLimits.DEFAULT, copier),
+        (target, lun) -> unit(target, lun, nexuses(target.iqn()))).register(table);
     this.ioTimeoutNs = settings.ioTimeout().toNanos();
   }
 
@@ -118,6 +134,7 @@ public final class ScsiTargetService implements ScsiService {
         if (!settledLoad.isDone()) barrier = barrier == null ? settledLoad : CompletableFuture.allOf(barrier, settledLoad);
       }
       CommandContext ctx = new CommandContext(nexus, command, target, lun, unit, settings);
+      ctx.task = task;
       dataOutHandedOver = true;
       if (barrier == null) {
         start(task, ctx);
