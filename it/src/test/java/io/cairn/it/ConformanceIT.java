@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConformanceIT {
 
   /** The pass count below which the build fails (raised as support lands; the goal is 205). */
-  static final int MIN_PASSED = 95;
+  static final int MIN_PASSED = 150;
 
   /**
    * Failures being worked on in issue 3, tolerated until their fix lands (then removed; the goal
