@@ -39,10 +39,10 @@ class ConformanceIT {
 
   /**
    * Failures being worked on in issue 3, tolerated until their fix lands (then removed; the goal
-   * is an empty set): DataSN checking, and an ABORT TASK race seen once in a full run.
+   * is an empty set): DataSN checking.
    */
   static final java.util.Set<String> KNOWN_FAILURES =
-      java.util.Set.of("iSCSIdatasn.iSCSIDataSnInvalid", "iSCSITMF.AbortTaskSimpleAsync");
+      java.util.Set.of("iSCSIdatasn.iSCSIDataSnInvalid");
 
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
