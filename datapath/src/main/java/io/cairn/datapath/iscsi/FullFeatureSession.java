@@ -93,8 +93,9 @@ final class FullFeatureSession {
     this.params = params;
     this.sequencer = new CommandSequencer(firstCmdSn, portal.settings().maxCmdWindow());
     this.responder = new ScsiResponder(out, params);
-    SendTargets sendTargets = new SendTargets(portal.catalog(), (InetSocketAddress) ctx.channel().localAddress(),
-        portal.portalGroupTag(), identity.discovery() ? null : identity.targetName());
+    SendTargets sendTargets = new SendTargets(portal.catalog(), portal.portals(),
+        (InetSocketAddress) ctx.channel().localAddress(), portal.portalGroupTag(), identity.initiatorName(),
+        identity.discovery() ? null : identity.targetName());
     this.text = new TextExchange(sendTargets::respond, portal.limits().maxTextBytes(), this::newTtt);
     this.consumed = command(sequencer::finished);
     out.sequencer(sequencer);
@@ -507,9 +508,12 @@ final class FullFeatureSession {
       if (failure != null) LOG.warn("SCSI layer failed task management {} of {}", function, nexus, failure);
       sendTaskManagementResponse(itt, failure != null || response == null ? TaskMgmtPdu.FUNCTION_REJECTED : response);
       if (cold) {
-        // TARGET COLD RESET: respond, then drop the connection (section 11.5.1).
-        ctx.flush();
-        ctx.close();
+        // TARGET COLD RESET: respond, then close every connection of every session of the target,
+        // on every portal, this one included (section 11.5.1).
+        for (IscsiSession other : portal.registry().sessionsOf(identity.targetName())) {
+          if (!other.connection().runsOn(ctx.channel())) other.connection().drop();
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       } else {
         out.flush();
       }

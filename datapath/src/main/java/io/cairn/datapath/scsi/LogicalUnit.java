@@ -115,7 +115,9 @@ final class LogicalUnit {
 
   /**
    * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults
-   * and establishes {@code ua} for every other nexus.
+   * and establishes {@code ua} for every nexus known to the target, the issuer's included (SAM-5
+   * 6.3.3 e: "for the initiator port associated with every I_T nexus"; a multipath host sees it on
+   * each of its paths).
    *
    * @return the aborted tasks
    */
@@ -126,6 +128,7 @@ final class LogicalUnit {
     }
     softwareWriteProtect = false;
     establishUnitAttentionForOthers(issuer, ua);
+    establishUnitAttention(issuer, ua);
     return aborted;
   }
 

@@ -64,9 +64,19 @@ public final class ScsiTargetService implements ScsiService {
   }
 
   public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings) {
+    this(catalog, settings, List.of());
+  }
+
+  /**
+   * @param portalGroupTags the target portal groups of this node's portals (each a target port
+   *     group of implicit ALUA, REPORT TARGET PORT GROUPS lists them all); empty reports only the
+   *     group of the path a command came through
+   */
+  public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, List<Integer> portalGroupTags) {
     this.catalog = catalog;
     this.settings = settings;
     this.table = CommandTable.standard(settings);
+    AluaCommands.register(table, List.copyOf(portalGroupTags));
     this.ioTimeoutNs = settings.ioTimeout().toNanos();
   }
 
