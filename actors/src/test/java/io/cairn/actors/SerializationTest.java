@@ -1,11 +1,13 @@
 package io.cairn.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
@@ -88,8 +90,7 @@ class SerializationTest {
         Arguments.of(new ClusterConfig.VDiskDeleted(7), GOLDEN[3]),
         Arguments.of(new ClusterConfig.EgroupIdsReserved(65537), GOLDEN[4]),
         Arguments.of(new ClusterConfig.DemoCreated(), GOLDEN[5]),
-        Arguments.of(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
-            List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true), GOLDEN[6]),
+        Arguments.of(STATE, GOLDEN_STATE_V2),
         Arguments.of(new VDiskController.Initialized(SPEC), GOLDEN[7]),
         Arguments.of(new VDiskController.EgroupIdsReserved(1, 65537), GOLDEN[8]),
         Arguments.of(new VDiskController.EgroupOpened(1), GOLDEN[9]),
@@ -104,7 +105,51 @@ class SerializationTest {
         Arguments.of(new VDiskController.Uninitialized(), GOLDEN[18]),
         Arguments.of(new VDiskController.Gone(), GOLDEN[19]),
         Arguments.of(new ExtentGroup.Absent(), GOLDEN[20]),
-        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]));
+        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]),
+        Arguments.of(new ClusterConfig.VolumeGroupInitiatorsSet(2, List.of("iqn.1994-05.com.example:a", "eui.0123456789abcdef")),
+            GOLDEN_ACCESS[0]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapSet(2, new ChapSecret("host", "secret-of-12"), null), GOLDEN_ACCESS[1]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapSet(2, new ChapSecret("host", "secret-of-12"),
+            new ChapSecret("tgt", "target-secret")), GOLDEN_ACCESS[2]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapCleared(2), GOLDEN_ACCESS[3]));
+  }
+
+  /** A configuration with an open volume group and one with an allow-list and mutual CHAP. */
+  static final ClusterConfig.State STATE = new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+      List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo"),
+          new VolumeGroupSpec(9, "prod", "iqn.2026-11.io.cairn:prod", List.of("iqn.1994-05.com.example:a"),
+              new ChapSecret("host", "secret-of-12"), new ChapSecret("tgt", "target-secret"))),
+      List.of(SPEC), 10, 65537, true);
+
+  /** The snapshot's version-2 bytes (volume groups with allow-list and CHAP). */
+  static final String GOLDEN_STATE_V2 = "8e0802010164656661756cf401020264656def69716e2e323032362d31312e696f2e636169726e3a64656d"
+      + "ef0000000970726fe469716e2e323032362d31312e696f2e636169726e3a70726fe40169716e2e313939342d30352e636f6d2e6578616d7"
+      + "06c653ae101686f73f47365637265742d6f662d31b2017467f47461726765742d7365637265f40107766d2db1efcdab89674523011032"
+      + "547698badcfe80808080288004802064656661756cf464656def030a81800401";
+
+  /** Version-1 bytes of the volume group access events (ids 1044-1046). */
+  static final String[] GOLDEN_ACCESS = {
+      "960801020269716e2e313939342d30352e636f6d2e6578616d706c653ae16575692e303132333435363738396162636465e6",
+      "9708010201686f73f47365637265742d6f662d31b200",
+      "9708010201686f73f47365637265742d6f662d31b2017467f47461726765742d7365637265f4",
+      "98080102",
+  };
+
+  @Test
+  void shouldReadAVersion1SnapshotWithOpenVolumeGroups() throws Exception {
+    ClusterConfig.State v1 = (ClusterConfig.State) serializer(STATE).fromBinary(HexFormat.of().parseHex(GOLDEN[6]),
+        ClusterConfig.State.class);
+
+    assertEquals(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+        List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true), v1);
+    assertEquals(List.of(), v1.volumeGroups().get(0).initiators());
+    assertEquals(null, v1.volumeGroups().get(0).chap());
+  }
+
+  @Test
+  void shouldNeverPrintAChapSecret() {
+    assertFalse(STATE.toString().contains("secret-of-12"));
+    assertFalse(STATE.toString().contains("target-secret"));
   }
 
   /**
@@ -112,6 +157,7 @@ class SerializationTest {
    * Never edit one: a change of layout is a new version whose reader keeps reading these.
    */
   static final String[] GOLDEN = {
+      // [6] is the version-1 snapshot; version 2 is GOLDEN_STATE_V2
       "8808010164656661756cf401",
       "8908010264656def69716e2e323032362d31312e696f2e636169726e3a64656def",
       "8a080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03",
@@ -155,6 +201,15 @@ class SerializationTest {
         new ClusterConfig.Rejected(ClusterConfig.Error.NOT_FOUND, "no"),
         new ClusterConfig.IdRange(1, 2),
         new ClusterConfig.ConfigChanged(new ConfigView(List.of(), List.of(), List.of(SPEC))),
+        new ClusterConfig.ConfigChanged(new ConfigView(List.of(), STATE.volumeGroups(), List.of())),
+        new ClusterConfig.CreateVolumeGroup("prod", List.of("iqn.1994-05.com.example:a"),
+            new ChapSecret("host", "secret-of-12"), null, cfgReply.getRef()),
+        new ClusterConfig.SetVolumeGroupInitiators("prod", List.of(), cfgReply.getRef()),
+        new ClusterConfig.SetVolumeGroupChap("prod", new ChapSecret("host", "secret-of-12"),
+            new ChapSecret("tgt", "target-secret"), cfgReply.getRef()),
+        new ClusterConfig.ClearVolumeGroupChap("prod", cfgReply.getRef()),
+        new ClusterConfig.ChangeVolumeGroupInitiators("prod", List.of("iqn.1994-05.com.example:a"), List.of(),
+            cfgReply.getRef()),
         new VDiskController.Initialize(SPEC, kit.<VDiskController.Ack>createTestProbe().getRef()),
         new VDiskController.Read(512, 4096, kit.<VDiskController.ReadResult>createTestProbe().getRef()),
         new VDiskController.IoResult(VDiskIoException.Kind.LBA_OUT_OF_RANGE, "beyond"),
