@@ -147,6 +147,28 @@ class PortalSecurityIT {
   }
 
   @Test
+  @Order(5)
+  void shouldAnswerBadAccessRequestsWithJsonErrors() {
+    assertError(node.api("PUT", "/api/volume-groups/" + GROUP + "/initiators", "{\"initiators\":[\"host-a\"]}"), 400, "INVALID");
+    assertError(node.api("PUT", "/api/volume-groups/" + GROUP + "/initiators", "{}"), 400, "INVALID");
+    assertError(node.api("GET", "/api/volume-groups/ghost", null), 404, "NOT_FOUND");
+    assertError(node.api("PUT", "/api/volume-groups/ghost/chap", "{\"user\":\"u\",\"secret\":\"long-enough-secret\"}"), 404, "NOT_FOUND");
+    assertError(node.api("DELETE", "/api/volume-groups/" + GROUP + "/initiators/iqn.2026-01.io.cairn.it:nobody", null), 404, "NOT_FOUND");
+    CairnProcess.ApiResponse shortSecret = node.api("PUT", "/api/volume-groups/" + GROUP + "/chap",
+        "{\"user\":\"u\",\"secret\":\"tiny-pass\"}");
+    assertError(shortSecret, 400, "INVALID");
+    assertFalse(shortSecret.body().contains("tiny-pass"), shortSecret.body());
+    assertError(node.api("PUT", "/api/volume-groups/" + GROUP + "/chap",
+        "{\"user\":\"u\",\"secret\":\"long-enough-secret\",\"mutualUser\":\"t\"}"), 400, "INVALID");
+    assertTrue(node.get("/api/volume-groups/" + GROUP).get("chap").get("mutual").asBoolean(), "nothing changed");
+  }
+
+  private static void assertError(CairnProcess.ApiResponse r, int status, String code) {
+    assertEquals(status, r.status(), r.body());
+    assertEquals(code, r.json().get("error").asText(), r.body());
+  }
+
+  @Test
   @Order(6)
   void shouldWriteThroughOnePortalAndReadThroughTheOtherWithOneIdentity() {
     QemuIo.parse(Exec.run(TOOL_TIMEOUT, qemuIo(node.iscsiPort, "write -P 0x5c 1M 64k")))
