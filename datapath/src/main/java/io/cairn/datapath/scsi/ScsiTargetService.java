@@ -240,8 +240,8 @@ public final class ScsiTargetService implements ScsiService {
     switch (function) {
       case ABORT_TASK -> {
         Task task = unit.task(nexus, referencedTaskTag);
-        if (task == null) return CompletableFuture.completedFuture(TASK_DOES_NOT_EXIST);
-        task.abort("ABORT TASK");
+        // A task whose outcome is already decided (its response is on its way) was not aborted.
+        if (task == null || !task.abort("ABORT TASK")) return CompletableFuture.completedFuture(TASK_DOES_NOT_EXIST);
         return whenSettled(List.of(task));
       }
       case ABORT_TASK_SET -> {
