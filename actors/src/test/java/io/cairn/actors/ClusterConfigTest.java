@@ -1,13 +1,17 @@
 package io.cairn.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.config.ClusterConfig.Reply;
 import io.cairn.actors.config.VDiskSpec;
+import io.cairn.actors.config.VolumeGroupSpec;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -102,6 +106,90 @@ class ClusterConfigTest {
   void shouldAcceptLargestVDiskSize() {
     long max = Long.MAX_VALUE - Long.MAX_VALUE % 4096;
     assertInstanceOf(ClusterConfig.Done.class, create("huge", max, "demo"));
+  }
+
+  @Test
+  void shouldCreateAVolumeGroupWithItsAccessPolicyInOneChange() {
+    var result = es.<Reply>runCommand(r -> new ClusterConfig.CreateVolumeGroup("prod",
+        List.of("IQN.1994-05.com.Example:Host-A", "eui.0123456789ABCDEF"), new ChapSecret("host-a", "twelve-bytes"),
+        new ChapSecret("cairn", "another-secret"), r));
+
+    assertEquals(3, result.events().size());
+    assertInstanceOf(ClusterConfig.VolumeGroupCreated.class, result.events().get(0));
+    VolumeGroupSpec g = es.getState().volumeGroups().stream().filter(v -> v.name().equals("prod")).findFirst().orElseThrow();
+    assertEquals(List.of("iqn.1994-05.com.example:host-a", "eui.0123456789abcdef"), g.initiators());
+    assertEquals("host-a", g.chap().user());
+    assertEquals("cairn", g.mutualChap().user());
+  }
+
+  @Test
+  void shouldReplaceTheAllowListAndKeepItAcrossRestart() {
+    es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("demo", List.of("iqn.1994-05.com.example:a"), r));
+    es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("demo",
+        List.of("iqn.1994-05.com.example:b", "iqn.1994-05.com.example:c"), r));
+    es.restart();
+
+    assertEquals(List.of("iqn.1994-05.com.example:b", "iqn.1994-05.com.example:c"),
+        es.getState().volumeGroups().get(0).initiators());
+    es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("demo", List.of(), r));
+    assertEquals(List.of(), es.getState().volumeGroups().get(0).initiators(), "empty: open again");
+  }
+
+  @Test
+  void shouldAddAndRemoveInitiatorsAtomically() {
+    es.<Reply>runCommand(r -> new ClusterConfig.ChangeVolumeGroupInitiators("demo",
+        List.of("iqn.1994-05.com.example:a", "iqn.1994-05.com.example:b"), List.of(), r));
+    es.<Reply>runCommand(r -> new ClusterConfig.ChangeVolumeGroupInitiators("demo",
+        List.of("IQN.1994-05.com.example:C", "iqn.1994-05.com.example:a"), List.of("iqn.1994-05.com.example:B"), r));
+
+    assertEquals(List.of("iqn.1994-05.com.example:a", "iqn.1994-05.com.example:c"),
+        es.getState().volumeGroups().get(0).initiators());
+    assertTrue(es.<Reply>runCommand(r -> new ClusterConfig.ChangeVolumeGroupInitiators("demo",
+        List.of("iqn.1994-05.com.example:a"), List.of(), r)).events().isEmpty(), "no change persists nothing");
+  }
+
+  @Test
+  void shouldSetReplaceAndClearChap() {
+    es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupChap("demo", new ChapSecret("u1", "secret-number-1"), null, r));
+    es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupChap("demo", new ChapSecret("u2", "secret-number-2"),
+        new ChapSecret("t2", "target-secret-2"), r));
+    es.restart();
+    VolumeGroupSpec g = es.getState().volumeGroups().get(0);
+    assertEquals(new ChapSecret("u2", "secret-number-2"), g.chap());
+    assertEquals(new ChapSecret("t2", "target-secret-2"), g.mutualChap());
+
+    es.<Reply>runCommand(r -> new ClusterConfig.ClearVolumeGroupChap("demo", r));
+    assertEquals(null, es.getState().volumeGroups().get(0).chap());
+    assertEquals(null, es.getState().volumeGroups().get(0).mutualChap());
+    assertTrue(es.<Reply>runCommand(r -> new ClusterConfig.ClearVolumeGroupChap("demo", r)).events().isEmpty(),
+        "clearing what is not set persists nothing");
+  }
+
+  @Test
+  void shouldRejectInvalidAccessPoliciesWithoutPersistingOrEchoingSecrets() {
+    List<Reply> replies = List.of(
+        es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("demo", List.of("host-a"), r)).reply(),
+        es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("demo",
+            List.of("iqn.1994-05.com.example:a", "IQN.1994-05.com.example:A"), r)).reply(),
+        es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupChap("demo", new ChapSecret("u", "short-secr"), null, r)).reply(),
+        es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupChap("demo", new ChapSecret("", "long-enough-secret"), null, r)).reply(),
+        es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupChap("demo", new ChapSecret("u", "the-same-secret"),
+            new ChapSecret("t", "the-same-secret"), r)).reply(),
+        es.<Reply>runCommand(r -> new ClusterConfig.CreateVolumeGroup("half", List.of(), null,
+            new ChapSecret("t", "only-mutual-secret"), r)).reply());
+    for (Reply reply : replies) {
+      assertRejected(reply, ClusterConfig.Error.INVALID);
+      String message = ((ClusterConfig.Rejected) reply).message();
+      assertFalse(message.contains("short-secr") || message.contains("the-same-secret")
+          || message.contains("long-enough-secret") || message.contains("only-mutual-secret"), message);
+    }
+    assertRejected(es.<Reply>runCommand(r -> new ClusterConfig.SetVolumeGroupInitiators("ghost", List.of(), r)).reply(),
+        ClusterConfig.Error.NOT_FOUND);
+    assertRejected(es.<Reply>runCommand(r -> new ClusterConfig.ClearVolumeGroupChap("ghost", r)).reply(),
+        ClusterConfig.Error.NOT_FOUND);
+    VolumeGroupSpec g = es.getState().volumeGroups().get(0);
+    assertEquals(List.of(), g.initiators());
+    assertEquals(null, g.chap());
   }
 
   @Test

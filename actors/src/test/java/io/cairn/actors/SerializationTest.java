@@ -1,11 +1,13 @@
 package io.cairn.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
@@ -104,8 +106,7 @@ class SerializationTest {
         Arguments.of(new ClusterConfig.VDiskDeleted(7), GOLDEN[3]),
         Arguments.of(new ClusterConfig.EgroupIdsReserved(65537), GOLDEN[4]),
         Arguments.of(new ClusterConfig.DemoCreated(), GOLDEN[5]),
-        Arguments.of(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
-            List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true), GOLDEN[6]),
+        Arguments.of(STATE, GOLDEN_STATE_V3),
         Arguments.of(new VDiskController.Initialized(SPEC), GOLDEN[7]),
         Arguments.of(new VDiskController.EgroupIdsReserved(1, 65537), GOLDEN[8]),
         Arguments.of(new VDiskController.EgroupOpened(1), GOLDEN[9]),
@@ -125,7 +126,57 @@ class SerializationTest {
         Arguments.of(new LunReservations.ReservationsSaved(PersistentReservations.EMPTY), GOLDEN[23]),
         Arguments.of(new LunReservations.Unsaved(), GOLDEN[24]),
         Arguments.of(new LunReservations.Stored(300, PR_ALL), GOLDEN[25]),
-        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[26]));
+        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[26]),
+        Arguments.of(new ClusterConfig.VolumeGroupInitiatorsSet(2, List.of("iqn.1994-05.com.example:a", "eui.0123456789abcdef")),
+            GOLDEN_ACCESS[0]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapSet(2, new ChapSecret("host", "secret-of-12"), null), GOLDEN_ACCESS[1]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapSet(2, new ChapSecret("host", "secret-of-12"),
+            new ChapSecret("tgt", "target-secret")), GOLDEN_ACCESS[2]),
+        Arguments.of(new ClusterConfig.VolumeGroupChapCleared(2), GOLDEN_ACCESS[3]));
+  }
+
+  /** A configuration with an open volume group and one with an allow-list and mutual CHAP. */
+  static final ClusterConfig.State STATE = new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+      List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo"),
+          new VolumeGroupSpec(9, "prod", "iqn.2026-11.io.cairn:prod", List.of("iqn.1994-05.com.example:a"),
+              new ChapSecret("host", "secret-of-12"), new ChapSecret("tgt", "target-secret"))),
+      List.of(SPEC), 10, 65537, true);
+
+  /** The snapshot's current (version-3) bytes: volume groups with access policy, vDisks with read-only flags. */
+  static final String GOLDEN_STATE_V3 = "8e0803010164656661756cf401020264656def69716e2e323032362d31312e696f2e636169726e3a64656def"
+      + "0000000970726fe469716e2e323032362d31312e696f2e636169726e3a70726fe40169716e2e313939342d30352e636f6d2e6578616d706c"
+      + "653ae101686f73f47365637265742d6f662d31b2017467f47461726765742d7365637265f40107766d2db1efcdab89674523011032547698"
+      + "badcfe80808080288004802064656661756cf464656def03000a81800401";
+
+  /** The snapshot's version-2 bytes (volume groups with allow-list and CHAP). */
+  static final String GOLDEN_STATE_V2 = "8e0802010164656661756cf401020264656def69716e2e323032362d31312e696f2e636169726e3a64656d"
+      + "ef0000000970726fe469716e2e323032362d31312e696f2e636169726e3a70726fe40169716e2e313939342d30352e636f6d2e6578616d7"
+      + "06c653ae101686f73f47365637265742d6f662d31b2017467f47461726765742d7365637265f40107766d2db1efcdab89674523011032"
+      + "547698badcfe80808080288004802064656661756cf464656def030a81800401";
+
+  /** Version-1 bytes of the volume group access events (ids 1044-1046). */
+  static final String[] GOLDEN_ACCESS = {
+      "960801020269716e2e313939342d30352e636f6d2e6578616d706c653ae16575692e303132333435363738396162636465e6",
+      "9708010201686f73f47365637265742d6f662d31b200",
+      "9708010201686f73f47365637265742d6f662d31b2017467f47461726765742d7365637265f4",
+      "98080102",
+  };
+
+  @Test
+  void shouldReadAVersion1SnapshotWithOpenVolumeGroups() throws Exception {
+    ClusterConfig.State v1 = (ClusterConfig.State) serializer(STATE).fromBinary(HexFormat.of().parseHex(GOLDEN[6]),
+        ClusterConfig.State.class);
+
+    assertEquals(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+        List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true), v1);
+    assertEquals(List.of(), v1.volumeGroups().get(0).initiators());
+    assertEquals(null, v1.volumeGroups().get(0).chap());
+  }
+
+  @Test
+  void shouldNeverPrintAChapSecret() {
+    assertFalse(STATE.toString().contains("secret-of-12"));
+    assertFalse(STATE.toString().contains("target-secret"));
   }
 
   /**
@@ -133,13 +184,14 @@ class SerializationTest {
    * of layout is a new version: its old bytes move to {@link #olderVersions}, which must keep reading.
    */
   static final String[] GOLDEN = {
+      // [6] is the version-1 snapshot; version 2 is GOLDEN_STATE_V2, the current one GOLDEN_STATE_V3
       "8808010164656661756cf401",
       "8908010264656def69716e2e323032362d31312e696f2e636169726e3a64656def",
       "8a080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "8b080107",
       "8c0801818004",
       "8d0801",
-      "8e0802010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03000881800401",
+      "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401",
       "e2080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "e3080101818004",
       "e4080101",
@@ -173,6 +225,7 @@ class SerializationTest {
         Arguments.of(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
             List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true),
             "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401"),
+        Arguments.of(STATE, GOLDEN_STATE_V2),
         Arguments.of(new VDiskController.ActiveSnapshot(SPEC, new long[] {0, 1, 9}, new long[] {4, 5, 12}, 11, 100, 3, 1),
             "e9080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030b6403010300040105080c"));
   }
@@ -203,6 +256,15 @@ class SerializationTest {
         new ClusterConfig.Rejected(ClusterConfig.Error.NOT_FOUND, "no"),
         new ClusterConfig.IdRange(1, 2),
         new ClusterConfig.ConfigChanged(new ConfigView(List.of(), List.of(), List.of(SPEC))),
+        new ClusterConfig.ConfigChanged(new ConfigView(List.of(), STATE.volumeGroups(), List.of())),
+        new ClusterConfig.CreateVolumeGroup("prod", List.of("iqn.1994-05.com.example:a"),
+            new ChapSecret("host", "secret-of-12"), null, cfgReply.getRef()),
+        new ClusterConfig.SetVolumeGroupInitiators("prod", List.of(), cfgReply.getRef()),
+        new ClusterConfig.SetVolumeGroupChap("prod", new ChapSecret("host", "secret-of-12"),
+            new ChapSecret("tgt", "target-secret"), cfgReply.getRef()),
+        new ClusterConfig.ClearVolumeGroupChap("prod", cfgReply.getRef()),
+        new ClusterConfig.ChangeVolumeGroupInitiators("prod", List.of("iqn.1994-05.com.example:a"), List.of(),
+            cfgReply.getRef()),
         new VDiskController.Initialize(SPEC, kit.<VDiskController.Ack>createTestProbe().getRef()),
         new VDiskController.Read(512, 4096, kit.<VDiskController.ReadResult>createTestProbe().getRef()),
         new VDiskController.IoResult(VDiskIoException.Kind.LBA_OUT_OF_RANGE, "beyond"),

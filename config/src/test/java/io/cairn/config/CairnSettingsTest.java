@@ -48,6 +48,32 @@ class CairnSettingsTest {
     assertEquals(1L << 40, s.disks().get(1).capacityBytes());
   }
 
+  @Test
+  void shouldReadAdditionalPortalsGivingMissingTagsTheNextFreeOne() {
+    IscsiSettings s = load("""
+        cairn.iscsi.port = 3260
+        cairn.iscsi.additional-portals = ["127.0.0.1:3262,7", "0.0.0.0:3261", "[::1]:3263"]
+        """).iscsi();
+
+    assertEquals(1, s.portalGroupTag());
+    assertEquals(java.util.List.of(new IscsiSettings.Portal("127.0.0.1", 3262, 7), new IscsiSettings.Portal("0.0.0.0", 3261, 2),
+        new IscsiSettings.Portal("::1", 3263, 3)), s.additionalPortals());
+    assertEquals(java.util.List.of(), load("").iscsi().additionalPortals(), "one portal by default");
+  }
+
+  @Test
+  void shouldReadDiscoveryChapAndNeverPrintItsSecrets() {
+    IscsiSettings s = load("""
+        cairn.iscsi.discovery-chap { user = disc, secret = "discovery-secret", mutual-user = cairn, mutual-secret = "target-secret-x" }
+        """).iscsi();
+
+    assertTrue(s.discoveryChap().enabled());
+    assertTrue(s.discoveryChap().mutual());
+    assertEquals("discovery-secret", s.discoveryChap().secret());
+    assertTrue(!s.toString().contains("discovery-secret") && !s.toString().contains("target-secret-x"), s.toString());
+    assertTrue(!load("").iscsi().discoveryChap().enabled(), "discovery is open by default");
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "cairn.iscsi.port = 70000                         | iscsi.port",
@@ -60,6 +86,13 @@ class CairnSettingsTest {
       "cairn.oplog.max-vdisk-bytes = 1M                 | oplog.max-vdisk-bytes",
       "cairn.node.id = \"bad id\"                       | node.id",
       "cairn.disks = [ { id = a, path = a, capacity = 1G }, { id = a, path = b, capacity = 1G } ] | disks",
+      "cairn.iscsi.portal-group-tag = 0                 | iscsi.portal-group-tag",
+      "cairn.iscsi.additional-portals = [\"127.0.0.1\"]   | iscsi.additional-portals",
+      "cairn.iscsi.additional-portals = [\"127.0.0.1:3261,1\"] | iscsi.additional-portals",
+      "cairn.iscsi.additional-portals = [\"127.0.0.1:3260\"] | iscsi.additional-portals",
+      "cairn.iscsi.discovery-chap.user = u              | iscsi.discovery-chap",
+      "cairn.iscsi.discovery-chap { user = u, secret = short }  | iscsi.discovery-chap",
+      "cairn.iscsi.discovery-chap { user = u, secret = twelve-chars, mutual-user = t, mutual-secret = twelve-chars } | iscsi.discovery-chap",
   })
   void shouldRejectInvalidSettingNamingIt(String override, String path) {
     SettingsException e = assertThrows(SettingsException.class, () -> load(override));

@@ -1,12 +1,17 @@
 package io.cairn.actors.config;
 
 import io.cairn.serialization.CairnSerializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,6 +43,14 @@ public final class ClusterConfig
 
   private static final String VDISK_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
   private static final String GROUP_NAME = "[a-z0-9][a-z0-9.-]{0,62}";
+  /** iSCSI names (RFC 7143 section 4.2.7): iqn., eui. or naa. forms, at most 223 bytes. */
+  private static final Pattern ISCSI_NAME = Pattern.compile(
+      "iqn\\.\\d{4}-\\d{2}\\.[a-z0-9][a-z0-9.-]*(:[^\\s\\x00]*)?|eui\\.[0-9a-f]{16}|naa\\.([0-9a-f]{16}|[0-9a-f]{32})");
+  /** Most initiators one allow-list may hold. */
+  public static final int MAX_INITIATORS = 1024;
+  /** CHAP secrets of 12 to 255 bytes: RFC 7143 section 12.1.3 asks for at least 96 bits. */
+  public static final int MIN_CHAP_SECRET_BYTES = 12;
+  public static final int MAX_CHAP_BYTES = 255;
 
   public static Behavior<Command> create(String iqnPrefix, Supplier<UUID> uuids) {
     return Behaviors.setup(ctx -> {
@@ -53,7 +66,37 @@ public final class ClusterConfig
 
   public record CreateContainer(String name, int replicationFactor, ActorRef<Reply> replyTo) implements Command {}
 
-  public record CreateVolumeGroup(String name, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Creates a volume group, optionally with its access policy in the same atomic change.
+   *
+   * @param initiators allowed initiator names (empty = any)
+   * @param chap CHAP credentials initiators must present, or null
+   * @param mutualChap the target's credentials for mutual CHAP, or null
+   */
+  public record CreateVolumeGroup(String name, List<String> initiators, ChapSecret chap, ChapSecret mutualChap,
+      ActorRef<Reply> replyTo) implements Command {
+    public CreateVolumeGroup(String name, ActorRef<Reply> replyTo) {
+      this(name, List.of(), null, null, replyTo);
+    }
+  }
+
+  /** Replaces the initiator allow-list of a volume group (empty: any initiator). */
+  public record SetVolumeGroupInitiators(String volumeGroup, List<String> initiators, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * Adds and removes initiators of a volume group's allow-list in one atomic change (removing the
+   * last one opens the group to every initiator); names compare case-insensitively.
+   */
+  public record ChangeVolumeGroupInitiators(String volumeGroup, List<String> add, List<String> remove,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  /** Sets the CHAP credentials of a volume group; {@code mutualChap} may be null (one-way CHAP). */
+  public record SetVolumeGroupChap(String volumeGroup, ChapSecret chap, ChapSecret mutualChap, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Removes the CHAP credentials of a volume group: logins no longer authenticate. */
+  public record ClearVolumeGroupChap(String volumeGroup, ActorRef<Reply> replyTo) implements Command {}
 
   /** Creates a vDisk; {@code volumeGroup} and {@code container} must exist. */
   public record CreateVDisk(String name, long sizeBytes, int logicalBlockSize, int physicalBlockSize,
@@ -105,6 +148,15 @@ public final class ClusterConfig
 
   public record VolumeGroupCreated(VolumeGroupSpec volumeGroup) implements Event {}
 
+  /** The allow-list of the volume group is now exactly {@code initiators} (lower case; empty = any). */
+  public record VolumeGroupInitiatorsSet(long volumeGroupId, List<String> initiators) implements Event {}
+
+  /** The volume group requires CHAP with {@code chap}; {@code mutualChap} is null for one-way CHAP. */
+  public record VolumeGroupChapSet(long volumeGroupId, ChapSecret chap, ChapSecret mutualChap) implements Event {}
+
+  /** The volume group no longer requires CHAP. */
+  public record VolumeGroupChapCleared(long volumeGroupId) implements Event {}
+
   public record VDiskCreated(VDiskSpec vdisk) implements Event {}
 
   public record VDiskDeleted(long vdiskId) implements Event {}
@@ -146,6 +198,12 @@ public final class ClusterConfig
       } else if (e instanceof VolumeGroupCreated g) {
         return new State(containers, sorted(volumeGroups, g.volumeGroup(), Comparator.comparing(VolumeGroupSpec::name)),
             vdisks, Math.max(nextId, g.volumeGroup().id() + 1), nextEgroupId, demoCreated);
+      } else if (e instanceof VolumeGroupInitiatorsSet a) {
+        return withGroup(a.volumeGroupId(), g -> g.withInitiators(a.initiators()));
+      } else if (e instanceof VolumeGroupChapSet c) {
+        return withGroup(c.volumeGroupId(), g -> g.withChap(c.chap(), c.mutualChap()));
+      } else if (e instanceof VolumeGroupChapCleared c) {
+        return withGroup(c.volumeGroupId(), g -> g.withChap(null, null));
       } else if (e instanceof VDiskCreated v) {
         return new State(containers, volumeGroups, sorted(vdisks, v.vdisk(), Comparator.comparingLong(VDiskSpec::id)),
             Math.max(nextId, v.vdisk().id() + 1), nextEgroupId, demoCreated);
@@ -162,6 +220,11 @@ public final class ClusterConfig
         return new State(containers, volumeGroups, vdisks, nextId, nextEgroupId, true);
       }
       throw new IllegalArgumentException("unknown event " + e);
+    }
+
+    private State withGroup(long id, UnaryOperator<VolumeGroupSpec> change) {
+      List<VolumeGroupSpec> groups = volumeGroups.stream().map(g -> g.id() == id ? change.apply(g) : g).toList();
+      return new State(containers, groups, vdisks, nextId, nextEgroupId, demoCreated);
     }
 
     private static <T> List<T> sorted(List<T> list, T added, Comparator<T> order) {
@@ -202,6 +265,10 @@ public final class ClusterConfig
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Done(s.view())))
         .onCommand(CreateContainer.class, this::onCreateContainer)
         .onCommand(CreateVolumeGroup.class, this::onCreateVolumeGroup)
+        .onCommand(SetVolumeGroupInitiators.class, this::onSetVolumeGroupInitiators)
+        .onCommand(ChangeVolumeGroupInitiators.class, this::onChangeVolumeGroupInitiators)
+        .onCommand(SetVolumeGroupChap.class, this::onSetVolumeGroupChap)
+        .onCommand(ClearVolumeGroupChap.class, this::onClearVolumeGroupChap)
         .onCommand(CreateVDisk.class, this::onCreateVDisk)
         .onCommand(DeleteVDisk.class, this::onDeleteVDisk)
         .onCommand(SetVDiskReadOnly.class, this::onSetVDiskReadOnly)
@@ -231,7 +298,93 @@ public final class ClusterConfig
     if (s.view().volumeGroup(c.name()).isPresent()) {
       return reject(c.replyTo(), Error.ALREADY_EXISTS, "volume group '" + c.name() + "' exists");
     }
-    return persistAndReply(new VolumeGroupCreated(volumeGroup(s.nextId(), c.name())), c.replyTo());
+    String invalid = validateInitiators(c.initiators());
+    if (invalid == null && (c.chap() != null || c.mutualChap() != null)) invalid = validateChap(c.chap(), c.mutualChap());
+    if (invalid != null) return reject(c.replyTo(), Error.INVALID, invalid);
+    long id = s.nextId();
+    List<Event> events = new ArrayList<>();
+    events.add(new VolumeGroupCreated(volumeGroup(id, c.name())));
+    if (!c.initiators().isEmpty()) events.add(new VolumeGroupInitiatorsSet(id, normalize(c.initiators())));
+    if (c.chap() != null) events.add(new VolumeGroupChapSet(id, c.chap(), c.mutualChap()));
+    return Effect().persist(events).thenRun(this::publish).thenReply(c.replyTo(), after -> new Done(after.view()));
+  }
+
+  private ReplyEffect<Event, State> onSetVolumeGroupInitiators(State s, SetVolumeGroupInitiators c) {
+    VolumeGroupSpec g = s.view().volumeGroup(c.volumeGroup()).orElse(null);
+    if (g == null) return reject(c.replyTo(), Error.NOT_FOUND, "volume group '" + c.volumeGroup() + "' does not exist");
+    String invalid = validateInitiators(c.initiators());
+    if (invalid != null) return reject(c.replyTo(), Error.INVALID, invalid);
+    return persistAndReply(new VolumeGroupInitiatorsSet(g.id(), normalize(c.initiators())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onChangeVolumeGroupInitiators(State s, ChangeVolumeGroupInitiators c) {
+    VolumeGroupSpec g = s.view().volumeGroup(c.volumeGroup()).orElse(null);
+    if (g == null) return reject(c.replyTo(), Error.NOT_FOUND, "volume group '" + c.volumeGroup() + "' does not exist");
+    String invalid = validateInitiators(c.add());
+    if (invalid != null) return reject(c.replyTo(), Error.INVALID, invalid);
+    Set<String> remove = new HashSet<>(normalize(c.remove()));
+    List<String> next = new ArrayList<>();
+    for (String n : g.initiators()) if (!remove.contains(n)) next.add(n);
+    for (String n : normalize(c.add())) if (!next.contains(n)) next.add(n);
+    if (next.size() > MAX_INITIATORS) return reject(c.replyTo(), Error.INVALID, "at most " + MAX_INITIATORS + " initiators per volume group");
+    if (next.equals(g.initiators())) return Effect().reply(c.replyTo(), new Done(s.view()));
+    return persistAndReply(new VolumeGroupInitiatorsSet(g.id(), next), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onSetVolumeGroupChap(State s, SetVolumeGroupChap c) {
+    VolumeGroupSpec g = s.view().volumeGroup(c.volumeGroup()).orElse(null);
+    if (g == null) return reject(c.replyTo(), Error.NOT_FOUND, "volume group '" + c.volumeGroup() + "' does not exist");
+    String invalid = validateChap(c.chap(), c.mutualChap());
+    if (invalid != null) return reject(c.replyTo(), Error.INVALID, invalid);
+    return persistAndReply(new VolumeGroupChapSet(g.id(), c.chap(), c.mutualChap()), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onClearVolumeGroupChap(State s, ClearVolumeGroupChap c) {
+    VolumeGroupSpec g = s.view().volumeGroup(c.volumeGroup()).orElse(null);
+    if (g == null) return reject(c.replyTo(), Error.NOT_FOUND, "volume group '" + c.volumeGroup() + "' does not exist");
+    if (g.chap() == null) return Effect().reply(c.replyTo(), new Done(s.view()));
+    return persistAndReply(new VolumeGroupChapCleared(g.id()), c.replyTo());
+  }
+
+  /** The first problem with an allow-list, or null. Names compare lower-cased (RFC 3722). */
+  private static String validateInitiators(List<String> initiators) {
+    if (initiators.size() > MAX_INITIATORS) return "at most " + MAX_INITIATORS + " initiators per volume group";
+    Set<String> seen = new HashSet<>();
+    for (String n : initiators) {
+      String lower = n == null ? "" : n.toLowerCase(Locale.ROOT);
+      if (lower.getBytes(StandardCharsets.UTF_8).length > 223 || !ISCSI_NAME.matcher(lower).matches()) {
+        return "'" + n + "' is not an iSCSI name (iqn.YYYY-MM.domain[:id], eui.<16 hex>, naa.<16 or 32 hex>)";
+      }
+      if (!seen.add(lower)) return "initiator '" + n + "' is listed twice";
+    }
+    return null;
+  }
+
+  private static List<String> normalize(List<String> initiators) {
+    return initiators.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+  }
+
+  /** The first problem with CHAP credentials, or null. The message never contains a secret. */
+  private static String validateChap(ChapSecret chap, ChapSecret mutual) {
+    if (chap == null) return "mutual CHAP needs initiator CHAP credentials";
+    String bad = validateChap("CHAP", chap);
+    if (bad == null && mutual != null) bad = validateChap("mutual CHAP", mutual);
+    if (bad == null && mutual != null && mutual.secret().equals(chap.secret())) {
+      bad = "the mutual CHAP secret must differ from the initiator CHAP secret";
+    }
+    return bad;
+  }
+
+  private static String validateChap(String what, ChapSecret c) {
+    int user = c.user().getBytes(StandardCharsets.UTF_8).length;
+    int secret = c.secret().getBytes(StandardCharsets.UTF_8).length;
+    if (user == 0 || user > MAX_CHAP_BYTES || c.user().indexOf('\0') >= 0) {
+      return what + " user must be 1 to " + MAX_CHAP_BYTES + " bytes";
+    }
+    if (secret < MIN_CHAP_SECRET_BYTES || secret > MAX_CHAP_BYTES || c.secret().indexOf('\0') >= 0) {
+      return what + " secret must be " + MIN_CHAP_SECRET_BYTES + " to " + MAX_CHAP_BYTES + " bytes";
+    }
+    return null;
   }
 
   private VolumeGroupSpec volumeGroup(long id, String name) {

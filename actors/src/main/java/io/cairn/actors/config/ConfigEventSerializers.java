@@ -10,7 +10,10 @@ import io.cairn.actors.config.ClusterConfig.State;
 import io.cairn.actors.config.ClusterConfig.VDiskCreated;
 import io.cairn.actors.config.ClusterConfig.VDiskDeleted;
 import io.cairn.actors.config.ClusterConfig.VDiskReadOnlyChanged;
+import io.cairn.actors.config.ClusterConfig.VolumeGroupChapCleared;
+import io.cairn.actors.config.ClusterConfig.VolumeGroupChapSet;
 import io.cairn.actors.config.ClusterConfig.VolumeGroupCreated;
+import io.cairn.actors.config.ClusterConfig.VolumeGroupInitiatorsSet;
 import io.cairn.serialization.VersionedSerializer;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +45,42 @@ public final class ConfigEventSerializers {
 
   static VolumeGroupSpec readVolumeGroup(Input in) {
     return new VolumeGroupSpec(in.readVarLong(true), in.readString(), in.readString());
+  }
+
+  /** v2 of a volume group (snapshots): v1's fields, then the allow-list and the CHAP credentials. */
+  static void writeVolumeGroupWithAccess(Output out, VolumeGroupSpec g) {
+    writeVolumeGroup(out, g);
+    writeStrings(out, g.initiators());
+    writeChap(out, g.chap());
+    writeChap(out, g.mutualChap());
+  }
+
+  static VolumeGroupSpec readVolumeGroupWithAccess(Input in) {
+    VolumeGroupSpec g = readVolumeGroup(in);
+    return new VolumeGroupSpec(g.id(), g.name(), g.iqn(), readStrings(in), readChap(in), readChap(in));
+  }
+
+  static void writeStrings(Output out, List<String> strings) {
+    out.writeVarInt(strings.size(), true);
+    for (String v : strings) out.writeString(v);
+  }
+
+  static List<String> readStrings(Input in) {
+    List<String> out = new ArrayList<>();
+    for (int i = in.readVarInt(true); i > 0; i--) out.add(in.readString());
+    return List.copyOf(out);
+  }
+
+  /** A present flag, then user and secret. */
+  static void writeChap(Output out, ChapSecret c) {
+    out.writeBoolean(c != null);
+    if (c == null) return;
+    out.writeString(c.user());
+    out.writeString(c.secret());
+  }
+
+  static ChapSecret readChap(Input in) {
+    return in.readBoolean() ? new ChapSecret(in.readString(), in.readString()) : null;
   }
 
   /** Writes a vDisk spec in the layout of version 2 (version 1 had no read-only flag). */
@@ -78,6 +117,46 @@ public final class ConfigEventSerializers {
     @Override protected int currentVersion() { return 1; }
     @Override protected void writeBody(Kryo k, Output out, VolumeGroupCreated e) { writeVolumeGroup(out, e.volumeGroup()); }
     @Override protected VolumeGroupCreated readBody(Kryo k, Input in, int v) { return new VolumeGroupCreated(readVolumeGroup(in)); }
+  }
+
+  /** v1: volume group id, then the allow-list (count, names). */
+  public static final class VolumeGroupInitiatorsSetSerializer extends VersionedSerializer<VolumeGroupInitiatorsSet> {
+    @Override protected int currentVersion() { return 1; }
+
+    @Override
+    protected void writeBody(Kryo k, Output out, VolumeGroupInitiatorsSet e) {
+      out.writeVarLong(e.volumeGroupId(), true);
+      writeStrings(out, e.initiators());
+    }
+
+    @Override
+    protected VolumeGroupInitiatorsSet readBody(Kryo k, Input in, int v) {
+      return new VolumeGroupInitiatorsSet(in.readVarLong(true), readStrings(in));
+    }
+  }
+
+  /** v1: volume group id, then the initiator CHAP credentials and the optional mutual ones ({@link #writeChap}). */
+  public static final class VolumeGroupChapSetSerializer extends VersionedSerializer<VolumeGroupChapSet> {
+    @Override protected int currentVersion() { return 1; }
+
+    @Override
+    protected void writeBody(Kryo k, Output out, VolumeGroupChapSet e) {
+      out.writeVarLong(e.volumeGroupId(), true);
+      writeChap(out, e.chap());
+      writeChap(out, e.mutualChap());
+    }
+
+    @Override
+    protected VolumeGroupChapSet readBody(Kryo k, Input in, int v) {
+      return new VolumeGroupChapSet(in.readVarLong(true), readChap(in), readChap(in));
+    }
+  }
+
+  /** v1: volume group id. */
+  public static final class VolumeGroupChapClearedSerializer extends VersionedSerializer<VolumeGroupChapCleared> {
+    @Override protected int currentVersion() { return 1; }
+    @Override protected void writeBody(Kryo k, Output out, VolumeGroupChapCleared e) { out.writeVarLong(e.volumeGroupId(), true); }
+    @Override protected VolumeGroupChapCleared readBody(Kryo k, Input in, int v) { return new VolumeGroupChapCleared(in.readVarLong(true)); }
   }
 
   /** v1: vDisk spec; v2: vDisk spec with its read-only flag. */
@@ -120,16 +199,20 @@ public final class ConfigEventSerializers {
     @Override protected DemoCreated readBody(Kryo k, Input in, int v) { return new DemoCreated(); }
   }
 
-  /** v1: the whole configuration (snapshot); v2: vDisk specs with their read-only flag. */
+  /**
+   * The whole configuration (snapshot). v1: volume groups without access policy, vDisk specs v1;
+   * v2: volume groups with their allow-list and CHAP credentials ({@link #writeVolumeGroupWithAccess});
+   * v3 (current): v2 with vDisk specs carrying their read-only flag.
+   */
   public static final class StateSerializer extends VersionedSerializer<State> {
-    @Override protected int currentVersion() { return 2; }
+    @Override protected int currentVersion() { return 3; }
 
     @Override
     protected void writeBody(Kryo k, Output out, State s) {
       out.writeVarInt(s.containers().size(), true);
       s.containers().forEach(c -> writeContainer(out, c));
       out.writeVarInt(s.volumeGroups().size(), true);
-      s.volumeGroups().forEach(g -> writeVolumeGroup(out, g));
+      s.volumeGroups().forEach(g -> writeVolumeGroupWithAccess(out, g));
       out.writeVarInt(s.vdisks().size(), true);
       s.vdisks().forEach(v -> writeVDisk(out, v));
       out.writeVarLong(s.nextId(), true);
@@ -142,9 +225,10 @@ public final class ConfigEventSerializers {
       List<ContainerSpec> containers = new ArrayList<>();
       for (int i = in.readVarInt(true); i > 0; i--) containers.add(readContainer(in));
       List<VolumeGroupSpec> groups = new ArrayList<>();
-      for (int i = in.readVarInt(true); i > 0; i--) groups.add(readVolumeGroup(in));
+      for (int i = in.readVarInt(true); i > 0; i--) groups.add(v == 1 ? readVolumeGroup(in) : readVolumeGroupWithAccess(in));
       List<VDiskSpec> vdisks = new ArrayList<>();
-      for (int i = in.readVarInt(true); i > 0; i--) vdisks.add(readVDisk(in, v));
+      int vdiskVersion = v >= 3 ? 2 : 1;
+      for (int i = in.readVarInt(true); i > 0; i--) vdisks.add(readVDisk(in, vdiskVersion));
       return new State(List.copyOf(containers), List.copyOf(groups), List.copyOf(vdisks),
           in.readVarLong(true), in.readVarLong(true), in.readBoolean());
     }

@@ -7,8 +7,10 @@ import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.vdisk.LocalControllers;
 import io.cairn.actors.vdisk.ShardedVDiskIo;
 import io.cairn.actors.vdisk.VDiskController;
+import io.cairn.datapath.target.ChapCredentials;
 import io.cairn.datapath.target.LunEntry;
 import io.cairn.datapath.target.LunInfo;
+import io.cairn.datapath.target.TargetAccess;
 import io.cairn.datapath.target.TargetCatalog;
 import io.cairn.datapath.target.TargetInfo;
 import java.time.Duration;
@@ -137,9 +139,25 @@ public final class CatalogMirror {
           luns.add(new LunEntry(v.lun(), info, io));
         }
         luns.sort((a, b) -> Integer.compare(a.lun(), b.lun()));
-        targets.add(new TargetInfo(g.iqn(), g.name(), luns));
+        TargetAccess access = access(g);
+        if (access == null) continue; // fail closed: a policy that cannot be enforced exports nothing
+        targets.add(new TargetInfo(g.iqn(), g.name(), luns, access));
       }
       catalog.replaceAll(targets);
+    }
+
+    /** The portal's view of a volume group's access policy, or null when it is unusable. */
+    private TargetAccess access(VolumeGroupSpec g) {
+      try {
+        ChapCredentials chap = g.chap() == null ? null : ChapCredentials.of(g.chap().user(), g.chap().secret());
+        ChapCredentials mutual = g.mutualChap() == null ? null
+            : ChapCredentials.of(g.mutualChap().user(), g.mutualChap().secret());
+        return new TargetAccess(Set.copyOf(g.initiators()), chap, mutual);
+      } catch (IllegalArgumentException e) {
+        // The message names the rule broken, never a secret.
+        ctx.getLog().warn("volume group {} not exported: its access policy is invalid ({})", g.name(), e.getMessage());
+        return null;
+      }
     }
   }
 }

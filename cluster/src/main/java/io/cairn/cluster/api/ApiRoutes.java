@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
@@ -51,9 +52,18 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * GET    /api/vdisks/{name}
  * PATCH  /api/vdisks/{name}             {"readOnly": true|false}
  * DELETE /api/vdisks/{name}
- * GET    /api/volume-groups             POST {"name"}
+ * GET    /api/volume-groups             POST {"name", "initiators"?: [IQN...], "chap"?: CHAP}
+ * GET    /api/volume-groups/{name}
+ * PUT    /api/volume-groups/{name}/initiators          {"initiators": [IQN...]}   replace ([] = any initiator)
+ * POST   /api/volume-groups/{name}/initiators          {"name": IQN}              add one
+ * DELETE /api/volume-groups/{name}/initiators/{iqn}                             remove one
+ * PUT    /api/volume-groups/{name}/chap                CHAP = {"user", "secret", "mutualUser"?, "mutualSecret"?}
+ * DELETE /api/volume-groups/{name}/chap                                         no CHAP any more
  * GET    /api/containers                POST {"name", "replicationFactor"?}
  * </pre>
+ *
+ * <p>CHAP secrets are write-only: no response carries them (a volume group shows
+ * {@code "chap": {"enabled", "user", "mutual", "mutualUser"}}), and no log line names them.
  */
 public final class ApiRoutes extends AllDirectives implements ManagementRouteProvider {
 
@@ -78,9 +88,20 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 get(() -> reply(getVDisk(name))),
                 patch(() -> entity(Unmarshaller.entityToString(), body -> reply(updateVDisk(name, body)))),
                 delete(() -> reply(deleteVDisk(name))))))),
-        path("volume-groups", () -> concat(
-            get(() -> reply(config().thenApply(v -> ok(v.volumeGroups().stream().map(this::groupJson).toList())))),
-            post(() -> entity(Unmarshaller.entityToString(), body -> reply(createVolumeGroup(body)))))),
+        pathPrefix("volume-groups", () -> concat(
+            pathEnd(() -> concat(
+                get(() -> reply(config().thenApply(v -> ok(v.volumeGroups().stream().map(this::groupJson).toList())))),
+                post(() -> entity(Unmarshaller.entityToString(), body -> reply(createVolumeGroup(body)))))),
+            pathPrefix(PathMatchers.segment(), group -> concat(
+                pathEnd(() -> get(() -> reply(getVolumeGroup(group)))),
+                pathPrefix("initiators", () -> concat(
+                    pathEnd(() -> concat(
+                        put(() -> entity(Unmarshaller.entityToString(), body -> reply(setInitiators(group, body)))),
+                        post(() -> entity(Unmarshaller.entityToString(), body -> reply(addInitiator(group, body)))))),
+                    path(PathMatchers.segment(), iqn -> delete(() -> reply(removeInitiator(group, iqn)))))),
+                path("chap", () -> concat(
+                    put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
+                    delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
         path("containers", () -> concat(
             get(() -> reply(config().thenApply(v -> ok(v.containers().stream().map(ApiRoutes::containerJson).toList())))),
             post(() -> entity(Unmarshaller.entityToString(), body -> reply(createContainer(body))))))))));
@@ -108,6 +129,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       self.put("block", settings.node().block());
       self.put("rack", settings.node().rack());
       self.put("iscsiPortal", node.portalAddress());
+      self.put("iscsiPortals", node.portals());
       self.put("memberStatus", cluster.selfMember().status().toString());
       out.put("node", self);
       Map<String, Object> cl = new LinkedHashMap<>();
@@ -193,11 +215,66 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   }
 
   private CompletionStage<HttpResponse> createVolumeGroup(String body) {
-    JsonNode req = parseObject(body);
+    JsonNode req = parseObject(body, true);
     String name = requiredText(req, "name");
-    return askConfig(r -> new ClusterConfig.CreateVolumeGroup(name, r)).thenApply(reply -> reply instanceof ClusterConfig.Done d
-        ? json(StatusCodes.CREATED, groupJson(d.view().volumeGroup(name).orElseThrow()))
+    List<String> initiators = optionalTextList(req, "initiators");
+    ChapSecret[] chap = req.hasNonNull("chap") ? chapFields(objectField(req, "chap")) : new ChapSecret[2];
+    return askConfig(r -> new ClusterConfig.CreateVolumeGroup(name, initiators, chap[0], chap[1], r))
+        .thenApply(reply -> reply instanceof ClusterConfig.Done d
+            ? json(StatusCodes.CREATED, groupJson(d.view().volumeGroup(name).orElseThrow()))
+            : rejected(reply));
+  }
+
+  private CompletionStage<HttpResponse> getVolumeGroup(String name) {
+    return config().thenApply(view -> view.volumeGroup(name).map(g -> ok(groupJson(g)))
+        .orElseGet(() -> error(StatusCodes.NOT_FOUND, "NOT_FOUND", "volume group '" + name + "' does not exist")));
+  }
+
+  private CompletionStage<HttpResponse> setInitiators(String group, String body) {
+    JsonNode req = parseObject(body);
+    if (!req.has("initiators")) throw new BadRequest("field 'initiators' is required (a list; [] admits any initiator)");
+    List<String> initiators = optionalTextList(req, "initiators");
+    return groupChange(group, r -> new ClusterConfig.SetVolumeGroupInitiators(group, initiators, r));
+  }
+
+  private CompletionStage<HttpResponse> addInitiator(String group, String body) {
+    String name = requiredText(parseObject(body), "name");
+    return groupChange(group, r -> new ClusterConfig.ChangeVolumeGroupInitiators(group, List.of(name), List.of(), r));
+  }
+
+  private CompletionStage<HttpResponse> removeInitiator(String group, String iqn) {
+    return config().thenCompose(view -> {
+      VolumeGroupSpec g = view.volumeGroup(group).orElse(null);
+      if (g != null && !g.initiators().contains(iqn.toLowerCase(java.util.Locale.ROOT))) {
+        return CompletableFuture.completedFuture(error(StatusCodes.NOT_FOUND, "NOT_FOUND",
+            "initiator '" + iqn + "' is not on the allow-list of '" + group + "'"));
+      }
+      return groupChange(group, r -> new ClusterConfig.ChangeVolumeGroupInitiators(group, List.of(), List.of(iqn), r));
+    });
+  }
+
+  private CompletionStage<HttpResponse> setChap(String group, String body) {
+    ChapSecret[] chap = chapFields(parseObject(body, true));
+    return groupChange(group, r -> new ClusterConfig.SetVolumeGroupChap(group, chap[0], chap[1], r));
+  }
+
+  /** Sends a change of one volume group; answers with the group as it now stands. */
+  private CompletionStage<HttpResponse> groupChange(String group,
+      Function<org.apache.pekko.actor.typed.ActorRef<ClusterConfig.Reply>, ClusterConfig.Command> command) {
+    return askConfig(command).thenApply(reply -> reply instanceof ClusterConfig.Done d
+        ? ok(groupJson(d.view().volumeGroup(group).orElseThrow()))
         : rejected(reply));
+  }
+
+  /** {"user", "secret", "mutualUser"?, "mutualSecret"?}: initiator credentials, then the target's (or null). */
+  private static ChapSecret[] chapFields(JsonNode chap) {
+    ChapSecret initiator = new ChapSecret(requiredText(chap, "user"), requiredText(chap, "secret"));
+    String mutualUser = optionalText(chap, "mutualUser", null);
+    String mutualSecret = optionalText(chap, "mutualSecret", null);
+    if ((mutualUser == null) != (mutualSecret == null)) {
+      throw new BadRequest("fields 'mutualUser' and 'mutualSecret' go together");
+    }
+    return new ChapSecret[] {initiator, mutualUser == null ? null : new ChapSecret(mutualUser, mutualSecret)};
   }
 
   private CompletionStage<HttpResponse> createContainer(String body) {
@@ -240,12 +317,22 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         });
   }
 
+  /** A volume group as operators see it: its access policy, never a CHAP secret. */
   private Map<String, Object> groupJson(VolumeGroupSpec g) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", g.id());
     out.put("name", g.name());
     out.put("iqn", g.iqn());
     out.put("portal", services().portalAddress());
+    out.put("portals", services().portals());
+    out.put("initiators", g.initiators());
+    out.put("anyInitiator", g.initiators().isEmpty());
+    Map<String, Object> chap = new LinkedHashMap<>();
+    chap.put("enabled", g.chap() != null);
+    if (g.chap() != null) chap.put("user", g.chap().user());
+    chap.put("mutual", g.mutualChap() != null);
+    if (g.mutualChap() != null) chap.put("mutualUser", g.mutualChap().user());
+    out.put("chap", chap);
     return out;
   }
 
@@ -319,11 +406,19 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   }
 
   private static JsonNode parseObject(String body) {
+    return parseObject(body, false);
+  }
+
+  /**
+   * @param secret the body may hold a CHAP secret: a parse error names only the position, never
+   *     the text around it
+   */
+  private static JsonNode parseObject(String body, boolean secret) {
     JsonNode node;
     try {
       node = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new BadRequest("request body is not valid JSON: " + e.getOriginalMessage()
+      throw new BadRequest("request body is not valid JSON" + (secret ? "" : ": " + e.getOriginalMessage())
           + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
     }
     if (node == null || !node.isObject()) throw new BadRequest("request body must be a JSON object");
@@ -342,6 +437,24 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     if (n == null || n.isNull()) return dflt;
     if (!n.isTextual()) throw new BadRequest("field '" + field + "' must be a string");
     return n.asText();
+  }
+
+  private static JsonNode objectField(JsonNode req, String field) {
+    JsonNode n = req.get(field);
+    if (n == null || !n.isObject()) throw new BadRequest("field '" + field + "' must be an object");
+    return n;
+  }
+
+  private static List<String> optionalTextList(JsonNode req, String field) {
+    JsonNode n = req.get(field);
+    if (n == null || n.isNull()) return List.of();
+    if (!n.isArray()) throw new BadRequest("field '" + field + "' must be a list of strings");
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : n) {
+      if (!e.isTextual()) throw new BadRequest("field '" + field + "' must be a list of strings");
+      out.add(e.asText());
+    }
+    return out;
   }
 
   private static int optionalInt(JsonNode req, String field, int dflt) {

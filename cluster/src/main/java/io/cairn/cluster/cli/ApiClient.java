@@ -41,23 +41,25 @@ public final class ApiClient {
   }
 
   public Response post(String path, Object body) throws CallFailed {
+    return withBody("POST", path, body);
+  }
+
+  private Response withBody(String method, String path, Object body) throws CallFailed {
     try {
       return send(HttpRequest.newBuilder(base.resolve(path))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
+          .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new CallFailed("cannot encode request: " + e.getMessage(), 2);
     }
   }
 
+  public Response put(String path, Object body) throws CallFailed {
+    return withBody("PUT", path, body);
+  }
+
   public Response patch(String path, Object body) throws CallFailed {
-    try {
-      return send(HttpRequest.newBuilder(base.resolve(path))
-          .header("Content-Type", "application/json")
-          .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new CallFailed("cannot encode request: " + e.getMessage(), 2);
-    }
+    return withBody("PATCH", path, body);
   }
 
   public Response delete(String path) throws CallFailed {

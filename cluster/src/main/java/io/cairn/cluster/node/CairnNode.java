@@ -11,20 +11,28 @@ import io.cairn.actors.vdisk.ControllerDrainSink;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CairnSettings;
 import io.cairn.config.DemoSettings;
+import io.cairn.config.IscsiSettings;
 import io.cairn.datapath.cache.UnifiedCache;
 import io.cairn.datapath.extentstore.FileExtentStore;
 import io.cairn.datapath.iscsi.IscsiPortal;
+import io.cairn.datapath.iscsi.PortalLimits;
+import io.cairn.datapath.iscsi.login.ChapAuthentication;
 import io.cairn.datapath.oplog.FileOpLog;
 import io.cairn.datapath.scsi.ScsiSettings;
 import io.cairn.datapath.scsi.ScsiTargetService;
+import io.cairn.datapath.target.ChapCredentials;
+import io.cairn.datapath.target.TargetAccess;
 import io.cairn.datapath.target.TargetCatalog;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -150,11 +158,17 @@ public final class CairnNode implements AutoCloseable {
       system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5)),
           "catalog-mirror", Props.empty());
 
+      IscsiSettings iscsi = settings.iscsi();
+      List<Integer> portalGroups = new ArrayList<>();
+      portalGroups.add(iscsi.portalGroupTag());
+      iscsi.additionalPortals().forEach(p -> portalGroups.add(p.portalGroupTag()));
       // Persistent reservations live in each vDisk's LunReservations entity (the journal), so they
       // survive a restart; a LUN's are loaded before its first command is checked against them.
+      // One SCSI service serves every portal, so all paths see the same reservations.
       ScsiTargetService scsi = new ScsiTargetService(catalog, ScsiSettings.DEFAULT,
-          new ShardedReservationStore(sharding, settings.vdisk().ioTimeout()));
-      IscsiPortal portal = new IscsiPortal(settings.iscsi(), catalog, scsi, 1);
+          new ShardedReservationStore(sharding, settings.vdisk().ioTimeout()), portalGroups);
+      IscsiPortal portal = new IscsiPortal(iscsi, catalog, scsi, iscsi.portalGroupTag(), PortalLimits.DEFAULTS,
+          ChapAuthentication.factory(discoveryAccess(iscsi.discoveryChap()), new SecureRandom()));
       portal.start();
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-iscsi-portal", () -> {
         portal.close();
@@ -162,8 +176,14 @@ public final class CairnNode implements AutoCloseable {
       });
 
       String portalAddress = settings.iscsi().host() + ":" + portal.boundPort();
+      List<String> portals = new ArrayList<>();
+      portals.add(portalAddress + "," + iscsi.portalGroupTag());
+      for (int i = 0; i < iscsi.additionalPortals().size(); i++) {
+        IscsiSettings.Portal p = iscsi.additionalPortals().get(i);
+        portals.add(p.host() + ":" + portal.boundPorts().get(i + 1) + "," + p.portalGroupTag());
+      }
       NodeServices.get(system).set(new NodeServices.Services(storage, config, catalog, portalAddress,
-          portal::stats, cache::stats));
+          portal::stats, cache::stats, List.copyOf(portals)));
       PekkoManagement.get(system).start().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
       CairnNode node = new CairnNode(settings, system, portal, catalog, config, storageClosed);
@@ -174,6 +194,13 @@ public final class CairnNode implements AutoCloseable {
       storageClosed.handle((v, t) -> null).get(30, TimeUnit.SECONDS);
       throw e;
     }
+  }
+
+  /** Discovery sessions: open unless the node configures discovery CHAP. */
+  private static TargetAccess discoveryAccess(IscsiSettings.Chap chap) {
+    if (!chap.enabled()) return TargetAccess.OPEN;
+    return new TargetAccess(Set.of(), ChapCredentials.of(chap.user(), chap.secret()),
+        chap.mutual() ? ChapCredentials.of(chap.mutualUser(), chap.mutualSecret()) : null);
   }
 
   private static void joinCluster(ActorSystem<Void> system, Config conf) {
@@ -226,6 +253,11 @@ public final class CairnNode implements AutoCloseable {
 
   public int iscsiPort() {
     return portal.boundPort();
+  }
+
+  /** The ports of every iSCSI portal, the first one first. */
+  public List<Integer> iscsiPorts() {
+    return portal.boundPorts();
   }
 
   /** Completes when the node has stopped and its storage is closed. */

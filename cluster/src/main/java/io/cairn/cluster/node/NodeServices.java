@@ -22,10 +22,12 @@ public final class NodeServices implements Extension {
    * @param storage the node's data path
    * @param config the cluster configuration singleton (proxy)
    * @param catalog the targets exported by this node's portal
-   * @param portalAddress host:port of this node's iSCSI portal
+   * @param portalAddress host:port of this node's first iSCSI portal
+   * @param portals every iSCSI portal of this node as {@code host:port,tpgt} (multipath)
    */
   public record Services(NodeStorage storage, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
-      String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats) {}
+      String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats,
+      java.util.List<String> portals) {}
 
   private final AtomicReference<Services> services = new AtomicReference<>();
 

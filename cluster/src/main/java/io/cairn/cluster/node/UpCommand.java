@@ -35,6 +35,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--iscsi-port", description = "iSCSI portal port (default 3260).")
   Integer iscsiPort;
 
+  @Option(names = "--iscsi-portal", paramLabel = "HOST:PORT[,TAG]",
+      description = "An additional iSCSI portal (multipath; repeatable), with its target portal group tag.")
+  List<String> iscsiPortals;
+
   @Option(names = "--management-port", description = "Management HTTP port (default 8558).")
   Integer managementPort;
 
@@ -81,6 +85,7 @@ public final class UpCommand implements Callable<Integer> {
       overrides.put("cairn.cluster.host", host);
     }
     if (iscsiPort != null) overrides.put("cairn.iscsi.port", iscsiPort);
+    if (iscsiPortals != null) overrides.put("cairn.iscsi.additional-portals", iscsiPortals);
     if (managementPort != null) overrides.put("cairn.management.port", managementPort);
     if (arteryPort != null) overrides.put("cairn.cluster.artery-port", arteryPort);
     if (seeds != null) overrides.put("cairn.cluster.seeds", seeds);
@@ -112,8 +117,13 @@ public final class UpCommand implements Callable<Integer> {
     String iqn = s.iscsi().iqnPrefix() + ":" + s.demo().volumeGroup();
     StringBuilder b = new StringBuilder();
     b.append("\nCairn node ").append(s.node().id()).append(" is up.\n")
-        .append("  iSCSI portal:     ").append(portal).append('\n')
-        .append("  management API:   http://").append(s.management().host()).append(':').append(s.management().port()).append("/api/status\n")
+        .append("  iSCSI portal:     ").append(portal).append('\n');
+    for (int i = 0; i < s.iscsi().additionalPortals().size(); i++) {
+      var p = s.iscsi().additionalPortals().get(i);
+      b.append("  iSCSI portal:     ").append(p.host()).append(':').append(node.iscsiPorts().get(i + 1))
+          .append(" (tpgt ").append(p.portalGroupTag()).append(")\n");
+    }
+    b.append("  management API:   http://").append(s.management().host()).append(':').append(s.management().port()).append("/api/status\n")
         .append("  data directory:   ").append(s.node().dataDir()).append('\n');
     if (s.demo().enabled()) {
       b.append("  demo vDisk:       ").append(s.demo().vdisk()).append(" (LUN 0 of ").append(iqn).append(")\n\n")

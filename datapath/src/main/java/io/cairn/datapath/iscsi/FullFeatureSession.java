@@ -16,6 +16,7 @@ import io.cairn.datapath.iscsi.pdu.ScsiResponsePdu;
 import io.cairn.datapath.iscsi.pdu.TaskMgmtPdu;
 import io.cairn.datapath.iscsi.pdu.TextPdu;
 import io.cairn.datapath.iscsi.session.CommandSequencer;
+import io.cairn.datapath.iscsi.session.SerialNumber;
 import io.cairn.datapath.scsi.ItNexus;
 import io.cairn.datapath.scsi.ScsiCommand;
 import io.cairn.datapath.scsi.ScsiResponse;
@@ -93,8 +94,9 @@ final class FullFeatureSession {
     this.params = params;
     this.sequencer = new CommandSequencer(firstCmdSn, portal.settings().maxCmdWindow());
     this.responder = new ScsiResponder(out, params);
-    SendTargets sendTargets = new SendTargets(portal.catalog(), (InetSocketAddress) ctx.channel().localAddress(),
-        portal.portalGroupTag(), identity.discovery() ? null : identity.targetName());
+    SendTargets sendTargets = new SendTargets(portal.catalog(), portal.portals(),
+        (InetSocketAddress) ctx.channel().localAddress(), portal.portalGroupTag(), identity.initiatorName(),
+        identity.discovery() ? null : identity.targetName());
     this.text = new TextExchange(sendTargets::respond, portal.limits().maxTextBytes(), this::newTtt);
     this.consumed = command(sequencer::finished);
     out.sequencer(sequencer);
@@ -457,20 +459,44 @@ final class FullFeatureSession {
     int function = TaskMgmtPdu.function(b);
     long lun = Bhs.lun(b);
     int referenced = TaskMgmtPdu.referencedTaskTag(b);
+    if (pdu.immediate() && immediateOutstanding >= portal.limits().maxImmediateCommands()) {
+      reject(pdu, RejectPdu.TOO_MANY_IMMEDIATE_COMMANDS);
+      return;
+    }
+    boolean neverReceived = function == TaskManagementFunction.ABORT_TASK.code
+        && consumeNeverReceived(referenced, TaskMgmtPdu.refCmdSn(b), Bhs.cmdSn(b));
     if (pdu.immediate()) {
-      if (immediateOutstanding >= portal.limits().maxImmediateCommands()) {
-        reject(pdu, RejectPdu.TOO_MANY_IMMEDIATE_COMMANDS);
-        return;
-      }
       immediateOutstanding++;
-      taskManagement(itt, function, lun, referenced, false);
+      taskManagement(itt, function, lun, referenced, false, neverReceived);
     } else {
-      sequencer.offer(Bhs.cmdSn(b), command(() -> taskManagement(itt, function, lun, referenced, true)));
+      sequencer.offer(Bhs.cmdSn(b), command(() -> taskManagement(itt, function, lun, referenced, true, neverReceived)));
     }
   }
 
-  private void taskManagement(int itt, int code, long lunField, int referenced, boolean sequenced) {
+  /**
+   * ABORT TASK of a command that never arrived (RFC 7143 section 11.6.1 a): when no task has the
+   * referenced tag and RefCmdSN lies in the command window, below the request's own CmdSN, the
+   * target considers that CmdSN received (and the command aborted): the hole it left in the
+   * window is filled, so later commands are delivered, and the command is ignored should it still
+   * come. The function then completes.
+   *
+   * @return whether the CmdSN was consumed so
+   */
+  private boolean consumeNeverReceived(int referencedTag, int refCmdSn, int cmdSn) {
+    if (tasks.containsKey(referencedTag)) return false;
+    if (!sequencer.acceptable(refCmdSn) || !SerialNumber.lessThan(refCmdSn, cmdSn)) return false;
+    return sequencer.offer(refCmdSn, consumed);
+  }
+
+  private void taskManagement(int itt, int code, long lunField, int referenced, boolean sequenced,
+      boolean neverReceived) {
     Runnable release = sequenced ? sequencer::finished : () -> immediateOutstanding--;
+    if (neverReceived) {
+      release.run();
+      sendTaskManagementResponse(itt, TaskMgmtPdu.FUNCTION_COMPLETE);
+      out.flush();
+      return;
+    }
     TaskManagementFunction function = TaskManagementFunction.of(code);
     if (function == null || function == TaskManagementFunction.TASK_REASSIGN) {
       release.run();
@@ -507,9 +533,12 @@ final class FullFeatureSession {
       if (failure != null) LOG.warn("SCSI layer failed task management {} of {}", function, nexus, failure);
       sendTaskManagementResponse(itt, failure != null || response == null ? TaskMgmtPdu.FUNCTION_REJECTED : response);
       if (cold) {
-        // TARGET COLD RESET: respond, then drop the connection (section 11.5.1).
-        ctx.flush();
-        ctx.close();
+        // TARGET COLD RESET: respond, then close every connection of every session of the target,
+        // on every portal, this one included (section 11.5.1).
+        for (IscsiSession other : portal.registry().sessionsOf(identity.targetName())) {
+          if (!other.connection().runsOn(ctx.channel())) other.connection().drop();
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       } else {
         out.flush();
       }

@@ -165,9 +165,17 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
-  /** Closes this connection because a new login reinstates its session. Any thread. */
-  void closeForReinstatement() {
+  /**
+   * Closes this connection from outside its session: a new login reinstates the session, or a
+   * TARGET COLD RESET on another session ends every session of the target. Any thread.
+   */
+  void drop() {
     if (ctx != null) ctx.channel().close();
+  }
+
+  /** Whether this connection runs on the channel. */
+  boolean runsOn(io.netty.channel.Channel channel) {
+    return ctx != null && ctx.channel() == channel;
   }
 
   // ---------------------------------------------------------------- login
@@ -214,7 +222,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
   private void completeLogin(LoginStep step) {
     LoginIdentity identity = login.identity();
-    SessionRegistry.Registration reg = portal.registry().register(identity, this);
+    SessionRegistry.Registration reg = portal.registry().register(identity, portal.portalGroupTag(), this);
     registered = reg.session();
     IscsiSession displaced = reg.displaced();
     if (displaced == null) {
@@ -226,7 +234,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     LOG.info("session of {} isid 0x{} to {} reinstated: closing its old connection", identity.initiatorName(),
         Long.toHexString(identity.isid()), identity.targetName());
     phase = Phase.AWAITING_REINSTATEMENT;
-    displaced.connection().closeForReinstatement();
+    displaced.connection().drop();
     displaced.terminated().whenComplete((v, e) -> {
       try {
         ctx.executor().execute(() -> {

@@ -4,7 +4,7 @@ import io.cairn.datapath.iscsi.login.LoginIdentity;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One iSCSI session in the portal's registry: its TSIH, who it belongs to, and the one connection
+ * One iSCSI session in the node's registry: its TSIH, who it belongs to, its portal group, and the one connection
  * carrying it (MaxConnections=1). {@link #terminated()} completes once the connection is closed and
  * the SCSI layer was told the nexus is lost, so a reinstating login can wait for it.
  */
@@ -12,12 +12,14 @@ final class IscsiSession {
 
   private final int tsih;
   private final LoginIdentity identity;
+  private final int portalGroupTag;
   private final IscsiConnection connection;
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-  IscsiSession(int tsih, LoginIdentity identity, IscsiConnection connection) {
+  IscsiSession(int tsih, LoginIdentity identity, int portalGroupTag, IscsiConnection connection) {
     this.tsih = tsih;
     this.identity = identity;
+    this.portalGroupTag = portalGroupTag;
     this.connection = connection;
   }
 
@@ -27,6 +29,11 @@ final class IscsiSession {
 
   LoginIdentity identity() {
     return identity;
+  }
+
+  /** The target portal group the session runs on. */
+  int portalGroupTag() {
+    return portalGroupTag;
   }
 
   IscsiConnection connection() {

@@ -7,7 +7,11 @@ import io.cairn.datapath.iscsi.negotiation.TargetOffer;
 import io.cairn.datapath.scsi.ScsiService;
 import io.cairn.datapath.target.TargetCatalog;
 
-/** What every connection of one portal shares. Immutable apart from the counters and registry, which are thread-safe. */
+/**
+ * What every connection of one portal (one listening socket, one target portal group) shares.
+ * The counters, the session registry and the portal list are shared by all portals of the node and
+ * are thread-safe; the rest is immutable.
+ */
 record PortalContext(
     IscsiSettings settings,
     TargetCatalog catalog,
@@ -16,13 +20,14 @@ record PortalContext(
     PortalLimits limits,
     PortalCounters counters,
     SessionRegistry registry,
+    PortalList portals,
     LoginStateMachine.Config loginConfig) {
 
   static PortalContext create(IscsiSettings settings, TargetCatalog catalog, ScsiService scsi, int portalGroupTag,
-      PortalLimits limits, SecurityNegotiator.Factory security) {
-    SessionRegistry registry = new SessionRegistry();
+      PortalLimits limits, SecurityNegotiator.Factory security, PortalCounters counters, SessionRegistry registry,
+      PortalList portals) {
     LoginStateMachine.Config login = new LoginStateMachine.Config(
         TargetOffer.from(settings), catalog, portalGroupTag, limits.maxTextBytes(), security, registry::exists);
-    return new PortalContext(settings, catalog, scsi, portalGroupTag, limits, new PortalCounters(), registry, login);
+    return new PortalContext(settings, catalog, scsi, portalGroupTag, limits, counters, registry, portals, login);
   }
 }

@@ -61,8 +61,12 @@ final class ScsiTask implements CommandSequencer.Command {
   static final byte[] UNEXPECTED_UNSOLICITED_DATA = sense(0x0c, 0x0c);
   /** Sense for RFC 7143 section 11.4.7.2 "Incorrect amount of data": ABORTED COMMAND, 0Ch/0Dh. */
   static final byte[] INCORRECT_AMOUNT_OF_DATA = sense(0x0c, 0x0d);
-  /** Sense for a DataSN, Buffer Offset or TTT out of sequence: ABORTED COMMAND, DATA PHASE ERROR 4Bh/00h. */
+  /** Sense for a DataSN out of sequence (RFC 7143 section 11.7.5): ABORTED COMMAND, DATA PHASE ERROR 4Bh/00h. */
   static final byte[] DATA_PHASE_ERROR = sense(0x4b, 0x00);
+  /** Sense for a Target Transfer Tag no R2T of the task opened: ABORTED COMMAND, INVALID TARGET PORT TRANSFER TAG RECEIVED 4Bh/01h. */
+  static final byte[] INVALID_TRANSFER_TAG = sense(0x4b, 0x01);
+  /** Sense for a Buffer Offset other than the next expected one: ABORTED COMMAND, DATA OFFSET ERROR 4Bh/05h. */
+  static final byte[] DATA_OFFSET_ERROR = sense(0x4b, 0x05);
 
   final int itt;
   final int cmdSn;
@@ -167,7 +171,7 @@ final class ScsiTask implements CommandSequencer.Command {
     if (ttt == Bhs.RESERVED_TAG) {
       if (!unsolicitedOpen) return fail(UNEXPECTED_UNSOLICITED_DATA, "unsolicited Data-Out not expected");
       if (dataSn != unsolicitedDataSn) return fail(DATA_PHASE_ERROR, "DataSN " + dataSn + ", expected " + unsolicitedDataSn);
-      if (offset != unsolicitedNext) return fail(DATA_PHASE_ERROR, "Buffer Offset " + offset + ", expected " + unsolicitedNext);
+      if (offset != unsolicitedNext) return fail(DATA_OFFSET_ERROR, "Buffer Offset " + offset + ", expected " + unsolicitedNext);
       if (len > unsolicitedLimit - unsolicitedNext) {
         return fail(UNEXPECTED_UNSOLICITED_DATA, "unsolicited data beyond FirstBurstLength");
       }
@@ -193,11 +197,11 @@ final class ScsiTask implements CommandSequencer.Command {
       }
     }
     if (seq == null) {
-      return fail(DATA_PHASE_ERROR, "Target Transfer Tag 0x" + Integer.toHexString(ttt) + " not open for this task");
+      return fail(INVALID_TRANSFER_TAG, "Target Transfer Tag 0x" + Integer.toHexString(ttt) + " not open for this task");
     }
     if (dataSn != seq.nextDataSn) return fail(DATA_PHASE_ERROR, "DataSN " + dataSn + ", expected " + seq.nextDataSn);
     long expectedOffset = (long) seq.offset + seq.received;
-    if (offset != expectedOffset) return fail(DATA_PHASE_ERROR, "Buffer Offset " + offset + ", expected " + expectedOffset);
+    if (offset != expectedOffset) return fail(DATA_OFFSET_ERROR, "Buffer Offset " + offset + ", expected " + expectedOffset);
     if (len > seq.length - seq.received) {
       return fail(INCORRECT_AMOUNT_OF_DATA, "Data-Out beyond the R2T's Desired Data Transfer Length");
     }

@@ -43,6 +43,8 @@ final class InquiryData {
 
   /** Byte 5 bit 3 of standard INQUIRY data: the LUN has a copy manager (EXTENDED COPY, RECEIVE COPY RESULTS). */
   static final int THIRD_PARTY_COPY = 0x08;
+  /** Byte 5 TPGS = 01b: implicit asymmetric logical unit access only (SPC-4 5.16, REPORT TARGET PORT GROUPS). */
+  static final int TPGS_IMPLICIT = 0x10;
 
   /** VERSION 06h: the device claims SPC-4. */
   static final int VERSION_SPC4 = 0x06;
@@ -57,7 +59,7 @@ final class InquiryData {
    * <pre>
    *   0     PERIPHERAL QUALIFIER | DEVICE TYPE        1   RMB = 0 (not removable)
    *   2     VERSION = 06h (SPC-4)                     3   HISUP = 1, RESPONSE DATA FORMAT = 2
-   *   4     ADDITIONAL LENGTH = 91                    5   SCCS ACC TPGS PROTECT = 0, 3PC = 1
+   *   4     ADDITIONAL LENGTH = 91                    5   TPGS = 01b (implicit ALUA), 3PC = 1, others 0
    *   6     ENCSERV MULTIP ADDR16 = 0                 7   CMDQUE = 1
    *   8-15  T10 VENDOR IDENTIFICATION "CAIRN"         16-31 PRODUCT IDENTIFICATION (vDisk name)
    *   32-35 PRODUCT REVISION LEVEL                    36-57 vendor specific, reserved = 0
@@ -70,7 +72,7 @@ final class InquiryData {
     d[2] = VERSION_SPC4;
     d[3] = 0x10 | 0x02;
     d[4] = (byte) (STANDARD_LENGTH - 5);
-    if (info != null) d[5] |= THIRD_PARTY_COPY;
+    if (info != null) d[5] = TPGS_IMPLICIT | THIRD_PARTY_COPY;
     d[7] = 0x02;
     putAscii(d, 8, 8, VENDOR);
     putAscii(d, 16, 16, info == null ? "" : productIdentification(info));
@@ -176,6 +178,62 @@ final class InquiryData {
   /** 8Fh Third-party Copy (SPC-4 7.8.17): the copy manager's commands, descriptors and limits. */
   static byte[] thirdPartyCopy() {
     return CopyResultsData.thirdPartyCopyVpd(CopyLimits.DEFAULT);
+  }
+
+  /**
+   * 83h Device Identification as seen through one target port: the logical unit's designators of
+   * {@link #deviceIdentification(LunInfo)} (identical on every path), then four describing the
+   * port the command came through (SPC-4 7.8.6; all with ASSOCIATION 01b target port but the last):
+   *
+   * <pre>
+   *   relative target port, binary (code set 1h, type 4h), 4 bytes: 0000h | RELATIVE TARGET PORT ID
+   *   target port group, binary (code set 1h, type 5h), 4 bytes:    0000h | TARGET PORT GROUP
+   *   SCSI name string, UTF-8, PIV = 1, protocol 5h iSCSI (type 8h): "TARGET,t,0xTPGT" NUL-padded
+   *   SCSI name string, association 10b target device (type 8h):     "TARGET" NUL-padded
+   * </pre>
+   *
+   * The iSCSI target port is the target name plus the target portal group tag (RFC 7143 section
+   * 4.4.1), so the tag serves as both the relative target port identifier and the target port
+   * group: one port per group, one group per portal group.
+   */
+  static byte[] deviceIdentification(LunInfo info, ItNexus nexus) {
+    byte[] lu = deviceIdentification(info);
+    int tpgt = nexus.portalGroupTag();
+    byte[] portName = scsiName(nexus.targetName() + ",t,0x" + String.format(Locale.ROOT, "%04x", tpgt));
+    byte[] deviceName = scsiName(nexus.targetName());
+    int extra = 8 + 8 + 4 + portName.length + 4 + deviceName.length;
+    byte[] d = java.util.Arrays.copyOf(lu, lu.length + extra);
+    put16(d, 2, d.length - 4);
+    int p = lu.length;
+    d[p] = 0x01;
+    d[p + 1] = 0x14;
+    d[p + 3] = 4;
+    put16(d, p + 6, tpgt);
+    p += 8;
+    d[p] = 0x01;
+    d[p + 1] = 0x15;
+    d[p + 3] = 4;
+    put16(d, p + 6, tpgt);
+    p += 8;
+    d[p] = 0x53;
+    d[p + 1] = (byte) 0x98;
+    d[p + 3] = (byte) portName.length;
+    System.arraycopy(portName, 0, d, p + 4, portName.length);
+    p += 4 + portName.length;
+    d[p] = 0x53;
+    d[p + 1] = (byte) 0xA8;
+    d[p + 3] = (byte) deviceName.length;
+    System.arraycopy(deviceName, 0, d, p + 4, deviceName.length);
+    return d;
+  }
+
+  /** A SCSI name string designator's value: UTF-8, NUL-terminated, padded with NULs to a multiple of 4, at most 252 bytes. */
+  static byte[] scsiName(String name) {
+    byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int length = Math.min(252, (utf8.length + 4) & ~3);
+    byte[] out = new byte[length];
+    System.arraycopy(utf8, 0, out, 0, Math.min(utf8.length, length - 1));
+    return out;
   }
 
   /**

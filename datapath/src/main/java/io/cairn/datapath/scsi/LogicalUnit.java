@@ -130,7 +130,9 @@ final class LogicalUnit {
   /**
    * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults,
    * releases an SPC-2 reservation (persistent reservations stay), discards held copy status and
-   * establishes {@code ua} for every other nexus.
+   * establishes {@code ua} for every nexus known to the target, the issuer's included (SAM-5
+   * 6.3.3 e: "for the initiator port associated with every I_T nexus"; a multipath host sees it on
+   * each of its paths).
    *
    * @return the aborted tasks
    */
@@ -143,6 +145,7 @@ final class LogicalUnit {
     reservations.reset();
     copyResults.clear();
     establishUnitAttentionForOthers(issuer, ua);
+    establishUnitAttention(issuer, ua);
     return aborted;
   }
 

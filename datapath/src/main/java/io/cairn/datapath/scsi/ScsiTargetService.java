@@ -75,29 +75,37 @@ public final class ScsiTargetService implements ScsiService {
 
   /** A service whose persistent reservations live in memory only (tests, tools). */
   public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings) {
-    this(catalog, settings, ReservationStore.inMemory());
+    this(catalog, settings, ReservationStore.inMemory(), List.of());
   }
 
   /**
    * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
+   * @param portalGroupTags the target portal groups of this node's portals (each a target port
+   *     group of implicit ALUA, REPORT TARGET PORT GROUPS lists them all); empty reports only the
+   *     group of the path a command came through
    */
-  public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore) {
-    this(catalog, settings, reservationStore, new ChunkedDataCopier(CopyLimits.DEFAULT.chunkBytes(), settings.ioTimeout()));
+  public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore,
+      List<Integer> portalGroupTags) {
+    this(catalog, settings, reservationStore, portalGroupTags,
+        new ChunkedDataCopier(CopyLimits.DEFAULT.chunkBytes(), settings.ioTimeout()));
   }
 
   /**
    * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
+   * @param portalGroupTags the target portal groups of this node's portals
    * @param copier how the copy manager moves the bytes of an EXTENDED COPY segment (the seam where a
    *     metadata copy replaces the data copy); its limits are {@link CopyLimits#DEFAULT}, which the
    *     Third-party Copy VPD page reports
    */
-  ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore, RangeCopier copier) {
+  ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore,
+      List<Integer> portalGroupTags, RangeCopier copier) {
     this.catalog = catalog;
     this.settings = settings;
     this.reservationStore = reservationStore;
     this.table = CommandTable.standard(settings);
     new ThirdPartyCopyCommands(new CopyManager(CopyLimits.DEFAULT, copier),
         (target, lun) -> unit(target, lun, nexuses(target.iqn()))).register(table);
+    AluaCommands.register(table, List.copyOf(portalGroupTags));
     this.ioTimeoutNs = settings.ioTimeout().toNanos();
   }
 

@@ -99,7 +99,10 @@ final class SpcCommands {
     } else {
       if (ctx.lun == null) throw CheckCondition.of(SenseCode.LOGICAL_UNIT_NOT_SUPPORTED);
       if (!InquiryData.supported(pageCode)) throw CheckCondition.invalidFieldInCdb(2, 7);
-      data = InquiryData.page(pageCode, ctx.info(), settings);
+      // 83h also describes the target port the command came through (ALUA): per nexus.
+      data = pageCode == InquiryData.VPD_DEVICE_IDENTIFICATION
+          ? InquiryData.deviceIdentification(ctx.info(), ctx.nexus)
+          : InquiryData.page(pageCode, ctx.info(), settings);
     }
     return CommandContext.dataIn(data, data.length, allocation);
   }

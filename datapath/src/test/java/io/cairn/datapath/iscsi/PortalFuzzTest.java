@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.cairn.datapath.iscsi.fixture.LeakCollector;
 import io.cairn.datapath.iscsi.fixture.RawIscsiClient;
 import io.cairn.datapath.iscsi.fixture.WarningCollector;
+import io.cairn.datapath.iscsi.fixture.RamLunScsiService;
+import io.cairn.datapath.iscsi.login.ChapAuthentication;
 import io.cairn.datapath.iscsi.login.LoginRequest;
 import io.cairn.datapath.iscsi.login.LoginStateMachine;
 import io.cairn.datapath.iscsi.login.LoginStep;
@@ -22,6 +24,8 @@ import io.cairn.datapath.iscsi.pdu.Pdu;
 import io.cairn.datapath.iscsi.pdu.PduDecoder;
 import io.cairn.datapath.iscsi.pdu.PduFramingException;
 import io.cairn.datapath.iscsi.pdu.WireCounter;
+import io.cairn.datapath.target.ChapCredentials;
+import io.cairn.datapath.target.TargetAccess;
 import io.cairn.datapath.target.TargetCatalog;
 import io.cairn.datapath.target.TargetInfo;
 import io.netty.buffer.Unpooled;
@@ -29,10 +33,13 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,17 +57,21 @@ class PortalFuzzTest {
   private static final int LOGIN_INPUTS = 10_000;
   private static final int CONNECTIONS = 300;
 
+  private static final String CHAP_USER = "fuzz-user";
+  private static final String CHAP_SECRET = "fuzz-chap-secret";
   private static final String[] KEYS = {
       "InitiatorName", "TargetName", "SessionType", "AuthMethod", "HeaderDigest", "DataDigest", "MaxConnections",
       "InitialR2T", "ImmediateData", "MaxRecvDataSegmentLength", "MaxBurstLength", "FirstBurstLength",
       "DefaultTime2Wait", "DefaultTime2Retain", "MaxOutstandingR2T", "DataPDUInOrder", "DataSequenceInOrder",
       "ErrorRecoveryLevel", "IFMarker", "OFMarkInt", "TargetAlias", "SendTargets", "X-com.example.k", "CHAP_A",
-      "InitiatorAlias", "TargetPortalGroupTag", "Unknown.Key"};
+      "InitiatorAlias", "TargetPortalGroupTag", "Unknown.Key", "CHAP_I", "CHAP_C", "CHAP_N", "CHAP_R"};
   private static final String[] VALUES = {
       "", "Yes", "No", "None", "CRC32C", "CRC32C,None", "None,CRC32C", "CHAP,None", "CHAP", "0", "1", "2", "3",
       "511", "512", "8192", "65536", "262144", "16777215", "16777216", "0x2000", "0x", "-1",
       "99999999999999999999999", "Normal", "Discovery", "Bogus", PortalHarness.TARGET, "iqn.2026-11.io.cairn:none",
-      "Reject", "Irrelevant", "NotUnderstood", "a=b", "1~65535"};
+      "Reject", "Irrelevant", "NotUnderstood", "a=b", "1~65535", "5", "7,5", "99,5", "256", "0x", "0X0",
+      "0xzz", "0x00112233445566778899aabbccddeeff", "0b", "0bAAAA", "0b!!!!", "0B////", CHAP_USER, "5,6,7,8"};
+
 
   @Test
   void shouldFrameRandomInputWithoutEscapingExceptionsOrLeaks() {
@@ -131,6 +142,99 @@ class PortalFuzzTest {
       }
     }
     assertTrue(completed > 0, "some random logins should complete");
+  }
+
+  @Test
+  void shouldNegotiateRandomChapLoginsWithoutExceptions() {
+    Random rnd = new Random(SEED + 3);
+    TargetCatalog catalog = new TargetCatalog();
+    catalog.put(new TargetInfo(PortalHarness.TARGET, "vg1", List.of(), new TargetAccess(Set.of("iqn.2026-01.fuzz:i"),
+        ChapCredentials.of(CHAP_USER, CHAP_SECRET), ChapCredentials.of("fuzz-target", "fuzz-target-secret"))));
+    LoginStateMachine.Config config = new LoginStateMachine.Config(
+        new TargetOffer(List.of("None", "CRC32C"), List.of("CRC32C"), 65536, 262144, 65536, 4, false, false),
+        catalog, 1, 16384, ChapAuthentication.factory(TargetAccess.OPEN, new SecureRandom()), tsih -> false);
+    int authenticated = 0;
+    for (int i = 0; i < LOGIN_INPUTS; i++) {
+      LoginStateMachine m = new LoginStateMachine(config);
+      try {
+        // A well-formed start most of the time, so the fuzzing reaches the later CHAP steps.
+        LoginStep step = m.onRequest(loginRequest(rnd, true, 0, 1, rnd.nextInt(8) > 0
+            ? "InitiatorName=iqn.2026-01.fuzz:i\0TargetName=" + PortalHarness.TARGET + "\0AuthMethod=CHAP,None\0"
+            : new String(randomText(rnd, true), StandardCharsets.UTF_8)));
+        if (step.kind() != LoginStep.Kind.CONTINUE) continue;
+        step = m.onRequest(loginRequest(rnd, false, 0, 1, rnd.nextInt(4) > 0 ? "CHAP_A=5\0"
+            : new String(randomText(rnd, false), StandardCharsets.UTF_8)));
+        if (step.kind() != LoginStep.Kind.CONTINUE) continue;
+        Map<String, String> challenge = RawIscsiClient.parse(step.text());
+        String reply;
+        if (challenge.containsKey("CHAP_C") && rnd.nextInt(3) > 0) {
+          byte[] c = java.util.HexFormat.of().parseHex(challenge.get("CHAP_C").substring(2));
+          byte[] r = RawIscsiClient.md5(Integer.parseInt(challenge.get("CHAP_I")), CHAP_SECRET, c);
+          if (rnd.nextInt(3) == 0) r[rnd.nextInt(r.length)] ^= 1;
+          reply = "CHAP_N=" + CHAP_USER + "\0CHAP_R=0x" + java.util.HexFormat.of().formatHex(r) + "\0";
+          if (rnd.nextBoolean()) reply += "CHAP_I=" + rnd.nextInt(300) + "\0CHAP_C=" + VALUES[rnd.nextInt(VALUES.length)] + "\0";
+        } else {
+          reply = new String(randomText(rnd, false), StandardCharsets.UTF_8);
+        }
+        step = m.onRequest(loginRequest(rnd, true, 0, 1, reply));
+        assertNotNull(step);
+        if (step.kind() == LoginStep.Kind.FAIL) {
+          assertTrue(step.status() == 0x0201 || step.status() == 0x0200 || step.status() == 0x0302,
+              String.format("status 0x%04x", step.status()));
+        } else if (step.transit()) {
+          authenticated++;
+        }
+      } catch (RuntimeException e) {
+        fail("seed " + SEED + " login " + i + ": " + e, e);
+      }
+    }
+    assertTrue(authenticated > 0, "some random CHAP logins should authenticate");
+  }
+
+  private static LoginRequest loginRequest(Random rnd, boolean transit, int csg, int nsg, String text) {
+    return new LoginRequest(transit, false, csg, nsg, 0, 0, 0x400001370000L, 0, rnd.nextInt(), 1, 1, 0,
+        text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void shouldKeepServingWhileChapLoginsGoWrong() throws Exception {
+    Random rnd = new Random(SEED + 4);
+    TargetCatalog catalog = new TargetCatalog();
+    catalog.put(new TargetInfo(PortalHarness.TARGET, "vg1", List.of(),
+        new TargetAccess(Set.of(), ChapCredentials.of(CHAP_USER, CHAP_SECRET), null)));
+    try (RamLunScsiService scsi = new RamLunScsiService(2048)) {
+      IscsiPortal portal = new IscsiPortal(PortalHarness.settings(Duration.ofSeconds(2), Duration.ZERO), catalog, scsi,
+          1, new PortalLimits(16384, 1 << 20, 4), ChapAuthentication.factory(TargetAccess.OPEN, new SecureRandom()));
+      portal.start();
+      try {
+        RawIscsiClient good = RawIscsiClient.connect(portal.boundPort());
+        good.loginChap(PortalHarness.TARGET, PortalHarness.keys(), CHAP_USER, CHAP_SECRET, null, null);
+        for (int i = 0; i < CONNECTIONS; i++) {
+          try (RawIscsiClient c = RawIscsiClient.connect(portal.boundPort())) {
+            c.isid(0x400000000000L | i);
+            String first = "InitiatorName=" + c.initiatorName + "\0TargetName=" + PortalHarness.TARGET
+                + "\0AuthMethod=CHAP\0";
+            c.loginPduRaw(true, false, 0, 1, 0, first.getBytes(StandardCharsets.UTF_8));
+            c.loginPduRaw(false, false, 0, 1, 0, mutate(rnd, "CHAP_A=5\0".getBytes(StandardCharsets.UTF_8)));
+            c.loginPduRaw(true, rnd.nextInt(6) == 0, 0, 1, 0, mutate(rnd, randomText(rnd, false)));
+            drainBriefly(c);
+          } catch (IOException e) {
+            // refused or closed under us: expected
+          }
+        }
+        for (int i = 0; i < 500 && portal.stats().connectionsActive() > 1; i++) Thread.sleep(10);
+        assertEquals(1, portal.stats().connectionsActive(), "only the good session is left");
+        assertEquals(1, portal.stats().sessionsActive());
+        byte[] data = randomBytes(rnd, 4096);
+        assertEquals(0, good.write(0, write10(0, 8), data).status());
+        assertArrayEquals(data, good.read(0, read10(0, 8), data.length).dataIn());
+        good.close();
+      } finally {
+        portal.close();
+      }
+    }
+    assertEquals(List.of(), LeakCollector.drain());
+    assertEquals(List.of(), WarningCollector.drain(), "seed " + SEED);
   }
 
   @Test

@@ -46,6 +46,52 @@ class TaskManagementTest {
   }
 
   @Test
+  void shouldFillTheHoleOfACommandThatNeverArrivedWhenItIsAborted() throws Exception {
+    RawIscsiClient c = h.login();
+    int lost = c.cmdSn();
+    int lostItt = c.newItt();
+    c.cmdSn(lost + 1); // the command with CmdSN `lost` never reaches the target
+    int readItt = c.newItt();
+    c.send(c.scsiCommandBhs(0, read10(0, 1), 512, true, false, readItt, false, true), new byte[0]);
+    c.cmdSn(c.cmdSn() + 1);
+    assertTrue(!c.closedByTarget(300), "the read waits behind the hole");
+
+    byte[] bhs = new byte[48];
+    bhs[0] = 0x42; // immediate Task Management Function Request
+    bhs[1] = (byte) 0x81; // ABORT TASK
+    RawIscsiClient.putInt(bhs, 16, c.newItt());
+    RawIscsiClient.putInt(bhs, 20, lostItt);
+    RawIscsiClient.putInt(bhs, 24, c.cmdSn());
+    RawIscsiClient.putInt(bhs, 32, lost); // RefCmdSN
+    c.send(bhs, new byte[0]);
+
+    RawIscsiClient.Pdu first = c.read();
+    RawIscsiClient.Pdu second = c.read();
+    RawIscsiClient.Pdu tmf = first.opcode() == 0x22 ? first : second;
+    RawIscsiClient.Pdu read = first.opcode() == 0x22 ? second : first;
+    assertEquals(0, tmf.byteAt(2), "FUNCTION COMPLETE: the command counts as received and aborted");
+    assertEquals(readItt, read.itt(), "the read behind the hole is answered");
+    // Should the lost command arrive now, it is outside the window and ignored.
+    int next = c.cmdSn();
+    c.cmdSn(lost);
+    c.send(c.scsiCommandBhs(0, read10(0, 1), 512, true, false, lostItt, false, true), new byte[0]);
+    c.cmdSn(next);
+    int before = h.scsi.executed.size();
+    assertEquals(0, c.read(0, read10(0, 1), 512).status());
+    assertEquals(before + 1, h.scsi.executed.size(), "only the new read executed");
+  }
+
+  @Test
+  void shouldAnswerTaskDoesNotExistForATagNeverSeenOutsideTheWindow() throws Exception {
+    RawIscsiClient c = h.login();
+    assertEquals(0, c.read(0, read10(0, 1), 512).status());
+
+    RawIscsiClient.Pdu tmf = c.taskManagement(1, 0, 0x7777, true); // RefCmdSN = the read's, already answered
+
+    assertEquals(1, tmf.byteAt(2), "TASK DOES NOT EXIST");
+  }
+
+  @Test
   void shouldAbortATaskStillCollectingDataOutInTheTransport() throws Exception {
     Map<String, String> keys = PortalHarness.keys();
     keys.put("InitialR2T", "Yes");

@@ -24,7 +24,7 @@ class InquiryTest {
 
   /** Standard INQUIRY data of LUN 0 ("db-disk"), laid out from SPC-4 Table 142 by hand. */
   static final byte[] STANDARD_LUN0 = concat(
-      hex("00 00 06 12 5b 08 00 02"),          // type 00h, SPC-4, HISUP + format 2, length 91, 3PC, CMDQUE
+      hex("00 00 06 12 5b 18 00 02"),          // type 00h, SPC-4, HISUP + format 2, length 91, TPGS 01b, 3PC, CMDQUE
       ascii("CAIRN   "),
       ascii("db-disk         "),
       ascii("0001"),
@@ -97,16 +97,32 @@ class InquiryTest {
   }
 
   @Test
-  void shouldReportNaaAndT10VendorDesignatorsDerivedFromUuid() {
+  void shouldReportLogicalUnitDesignatorsDerivedFromUuidThenThePortOfThePath() {
     Outcome o = h.run(0, inquiry(1, 0x83, 255)).assertGood();
 
     byte[] expected = concat(
-        hex("00 83 0038"),
+        hex("00 83 0090"),
         // NAA: code set binary, association LU, type 3, length 8; NAA 3h | 60 bits of msb ^ lsb
         hex("01 03 00 08"), hex("35 77 76 70 76 74 56 78"),
         // T10 vendor ID: code set ASCII, association LU, type 1, length 40; vendor + serial
-        hex("02 01 00 28"), ascii("CAIRN   "), ascii("6f1e2d3c4b5a49788a695b4c3d2e1f00"));
+        hex("02 01 00 28"), ascii("CAIRN   "), ascii("6f1e2d3c4b5a49788a695b4c3d2e1f00"),
+        // relative target port (association target port, type 4) and target port group (type 5): the tag
+        hex("01 14 00 04 0000 0001"), hex("01 15 00 04 0000 0001"),
+        // SCSI name strings, UTF-8, PIV + iSCSI: the target port, then (association 10b) the target device
+        hex("53 98 00 24"), ascii("iqn.2026-11.io.cairn:vg1,t,0x0001"), new byte[3],
+        hex("53 a8 00 1c"), ascii("iqn.2026-11.io.cairn:vg1"), new byte[4]);
     assertArrayEquals(expected, o.data());
+  }
+
+  @Test
+  void shouldReportTheSameLogicalUnitDesignatorsButItsOwnPortOnEveryPath() {
+    ItNexus otherPath = new ItNexus(ScsiHarness.A.initiatorName(), ScsiHarness.A.isid(), ScsiHarness.IQN, 2);
+    byte[] one = h.run(ScsiHarness.A, 0, inquiry(1, 0x83, 255)).assertGood().data();
+    byte[] two = h.run(otherPath, 0, inquiry(1, 0x83, 255)).assertGood().data();
+
+    assertArrayEquals(Arrays.copyOfRange(one, 4, 4 + 56), Arrays.copyOfRange(two, 4, 4 + 56));
+    assertArrayEquals(hex("01 14 00 04 0000 0002"), Arrays.copyOfRange(two, 60, 68));
+    assertArrayEquals(hex("01 15 00 04 0000 0002"), Arrays.copyOfRange(two, 68, 76));
   }
 
   @Test
@@ -158,7 +174,7 @@ class InquiryTest {
   void shouldTruncateVpdPageToAllocationLength() {
     Outcome o = h.run(0, inquiry(1, 0x83, 10)).assertGood();
 
-    assertArrayEquals(hex("00 83 0038 01 03 00 08 35 77"), o.data());
+    assertArrayEquals(hex("00 83 0090 01 03 00 08 35 77"), o.data());
   }
 
   @Test

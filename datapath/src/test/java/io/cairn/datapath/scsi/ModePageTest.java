@@ -227,6 +227,7 @@ class ModePageTest {
 
     h.service.taskManagement(A, TaskManagementFunction.LOGICAL_UNIT_RESET, 0, 0).join();
 
+    h.run(0, modeSense6(0x08, 0x0A, 0, 255)).assertCheck(SenseCode.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
     assertArrayEquals(concat(hex("0f 00 10 00"), CONTROL), h.run(0, modeSense6(0x08, 0x0A, 0, 255)).assertGood().data());
   }
 

@@ -225,6 +225,7 @@ class ReservationConflictTest {
       h.run(A, 0, RESERVE_6).assertGood();
       h.service.taskManagement(B, f, 0, 0).join();
       pr.clearUnitAttentions(A);
+      pr.clearUnitAttentions(B); // the issuer of a reset sees its unit attention too (SAM-5 6.3.3 e)
       h.run(B, 0, RESERVE_6).assertGood();
       h.run(B, 0, RELEASE_6).assertGood();
     }
@@ -239,6 +240,7 @@ class ReservationConflictTest {
     h.service.nexusLost(A);
 
     pr.clearUnitAttentions(C);
+    pr.clearUnitAttentions(B); // the issuer of a reset sees its unit attention too (SAM-5 6.3.3 e)
     assertConflict(pr.read(C));
     assertArrayEquals(hex("00000002 00000010 00000000000000a1 00000000000000b2"), pr.data(B, READ_KEYS));
   }

@@ -135,12 +135,13 @@ class TaskManagementTest {
   }
 
   @Test
-  void shouldReportUnitAttentionAfterLunResetOnceToTheOtherNexus() {
+  void shouldReportUnitAttentionAfterLunResetOnceToEveryNexusTheIssuerIncluded() {
     h.run(A, 0, TUR).assertGood();
     h.run(B, 0, TUR).assertGood();
 
     assertEquals(ScsiTargetService.FUNCTION_COMPLETE, tmf(h.service.taskManagement(A, TaskManagementFunction.LOGICAL_UNIT_RESET, 0, 0)));
 
+    h.run(A, 0, TUR).assertCheck(SenseCode.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
     h.run(A, 0, TUR).assertGood();
     h.run(B, 1, TUR).assertGood();
     h.run(B, 0, ScsiHarness.rw10(0x28, 0, 0, 1)).assertCheck(SenseCode.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
@@ -184,6 +185,7 @@ class TaskManagementTest {
     h.run(B, 0, TUR).assertCheck(SenseCode.POWER_ON_RESET_OCCURRED);
     h.run(B, 1, TUR).assertCheck(SenseCode.POWER_ON_RESET_OCCURRED);
     h.run(B, 1, TUR).assertGood();
+    h.run(A, 0, TUR).assertCheck(SenseCode.POWER_ON_RESET_OCCURRED);
     h.run(A, 0, TUR).assertGood();
   }
 

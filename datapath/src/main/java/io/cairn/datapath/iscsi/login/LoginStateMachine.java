@@ -29,7 +29,8 @@ import java.util.function.IntPredicate;
  * {@link OperationalNegotiator}), grants stage transitions (T bit, CSG/NSG) only when the current
  * stage is done, and refuses a login with the RFC's status: unsupported version (0205), missing
  * InitiatorName or TargetName (0207), unknown target (0203), a key negotiated twice or a malformed
- * request (0200), an unknown session (020a), a second connection for a session (0206).
+ * request (0200), an unknown session (020a), a second connection for a session (0206), an initiator
+ * the target does not admit (0202) or one that fails or skips required authentication (0201).
  *
  * <p>Not thread-safe: one per connection, called on its event loop.
  */
@@ -93,11 +94,7 @@ public final class LoginStateMachine {
       if (req.currentStage() != LoginPdu.STAGE_SECURITY && req.currentStage() != LoginPdu.STAGE_OPERATIONAL) {
         return LoginStep.fail(req.currentStage(), LoginStatus.INITIATOR_ERROR);
       }
-      if (req.currentStage() == LoginPdu.STAGE_OPERATIONAL && security.required()) {
-        return LoginStep.fail(req.currentStage(), LoginStatus.AUTHENTICATION_FAILURE);
-      }
       stage = req.currentStage();
-      securityDone = !security.required() && stage == LoginPdu.STAGE_OPERATIONAL;
     } else if (req.isid() != isid || req.tsih() != tsih || req.cid() != cid || req.currentStage() != stage) {
       return LoginStep.fail(stage, LoginStatus.INITIATOR_ERROR);
     }
@@ -158,6 +155,19 @@ public final class LoginStateMachine {
     if (!firstTextProcessed) {
       firstTextProcessed = true;
       declarations(keys);
+      // Who may log in to what is decided before any other key is looked at, so a refused login
+      // learns nothing more than its status (and never reaches full feature phase).
+      switch (security.admit(identity(), target)) {
+        case AUTHORIZATION_FAILED:
+          return LoginStep.fail(stage, LoginStatus.AUTHORIZATION_FAILURE);
+        case AUTHENTICATION_FAILED:
+          return LoginStep.fail(stage, LoginStatus.AUTHENTICATION_FAILURE);
+        default:
+          break;
+      }
+      if (stage == LoginPdu.STAGE_OPERATIONAL && security.required()) {
+        return LoginStep.fail(stage, LoginStatus.AUTHENTICATION_FAILURE);
+      }
       if (!discovery) {
         response.add(new KeyValue(TARGET_PORTAL_GROUP_TAG, Integer.toString(config.portalGroupTag())));
         if (target.alias() != null && !target.alias().isEmpty()) {

@@ -1,6 +1,7 @@
 package io.cairn.datapath.iscsi.login;
 
 import io.cairn.datapath.iscsi.negotiation.KeyValue;
+import io.cairn.datapath.target.TargetInfo;
 import java.util.List;
 
 /**
@@ -23,8 +24,21 @@ public interface SecurityNegotiator {
   }
 
   /**
-   * Whether a login must go through the security stage; a login that starts in the operational
-   * stage is then refused with authentication failure.
+   * Called once per login, as soon as the leading request's declarations (InitiatorName,
+   * TargetName, SessionType) are known and before any {@link #negotiate}: decides whether this
+   * initiator may log in to this target at all, and so what {@link #required()} answers.
+   *
+   * @param target the target logged in to, or null in a discovery session
+   * @return {@link Progress#DONE} to go on; {@link Progress#AUTHORIZATION_FAILED} (0202h) or
+   *     {@link Progress#AUTHENTICATION_FAILED} (0201h) to refuse the login at once
+   */
+  default Progress admit(LoginIdentity who, TargetInfo target) {
+    return Progress.DONE;
+  }
+
+  /**
+   * Whether this login must go through the security stage (asked after {@link #admit}); a login
+   * that starts in the operational stage is then refused with authentication failure.
    */
   boolean required();
 
