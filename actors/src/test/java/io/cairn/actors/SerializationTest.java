@@ -104,7 +104,8 @@ class SerializationTest {
         Arguments.of(new VDiskController.Uninitialized(), GOLDEN[18]),
         Arguments.of(new VDiskController.Gone(), GOLDEN[19]),
         Arguments.of(new ExtentGroup.Absent(), GOLDEN[20]),
-        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]));
+        Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]),
+        Arguments.of(new VDiskController.BlocksUnmapped(new long[] {3, 4, 5, 1L << 40}), GOLDEN[22]));
   }
 
   /**
@@ -134,6 +135,7 @@ class SerializationTest {
       "e80801",
       "c00901",
       "c20901",
+      "ea080104030101fbffffffff1f",
   };
 
   @ParameterizedTest
@@ -160,7 +162,13 @@ class SerializationTest {
         new VDiskController.IoResult(VDiskIoException.Kind.LBA_OUT_OF_RANGE, "beyond"),
         new VDiskController.Stats(7, true, 3, new long[] {1, 2}, 4096, 0),
         new ExtentGroup.Allocate(7, new long[] {1, 2}, List.of(new Replica("n", "d")), 4, kit.<ExtentGroup.Allocated>createTestProbe().getRef()),
-        new ExtentGroup.Info(3, true, List.of(new Replica("n", "d")), 4, 4096, new long[] {7, 0, 0, 0}, new long[] {1, 0, 0, 0}));
+        new ExtentGroup.Info(3, true, List.of(new Replica("n", "d")), 4, 4096, new long[] {7, 0, 0, 0}, new long[] {1, 0, 0, 0}),
+        new ExtentGroup.ReleaseExtents(7, new int[] {0, 3}, kit.<ExtentGroup.Released>createTestProbe().getRef()),
+        new VDiskController.Unmap(1L << 20, 8192, kit.<VDiskController.IoResult>createTestProbe().getRef()),
+        new VDiskController.GetProvisioning(4096, 16, kit.<VDiskController.ProvisioningResult>createTestProbe().getRef()),
+        new VDiskController.ProvisioningResult(0, new long[] {4096, 1L << 20}, new byte[] {1, 0}, null, null),
+        new VDiskController.ProvisioningResult(0, new long[0], new byte[0], VDiskIoException.Kind.NOT_READY, "gone"),
+        new VDiskController.CompareResult(511, null, null));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -181,12 +189,30 @@ class SerializationTest {
     data.release();
   }
 
+  @Test
+  void shouldCarryCompareAndWriteAndAtomicWritePayloads() throws Exception {
+    ByteBuf cmp = Unpooled.copiedBuffer("old!", StandardCharsets.US_ASCII);
+    ByteBuf dat = Unpooled.copiedBuffer("new!", StandardCharsets.US_ASCII);
+    var caw = new VDiskController.CompareAndWrite(512, cmp, dat, kit.<VDiskController.CompareResult>createTestProbe().getRef());
+    VDiskController.CompareAndWrite back = (VDiskController.CompareAndWrite) roundTrip(caw);
+    assertEquals("old!", back.compare().toString(StandardCharsets.US_ASCII));
+    assertEquals("new!", back.data().toString(StandardCharsets.US_ASCII));
+    back.compare().release();
+    back.data().release();
+    var wa = new VDiskController.WriteAtomic(1024, dat, kit.<VDiskController.IoResult>createTestProbe().getRef());
+    VDiskController.WriteAtomic wback = (VDiskController.WriteAtomic) roundTrip(wa);
+    assertEquals("new!", wback.data().toString(StandardCharsets.US_ASCII));
+    wback.data().release();
+    cmp.release();
+    dat.release();
+  }
+
   /** Every type of a sealed message hierarchy is registered, except those that never leave the node. */
   @Test
   void shouldRegisterEverySerializableType() {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
-    Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "Captured", "RoundStep", "IdsReplied", "Allocation",
-        "Internal");
+    Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
+        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
