@@ -170,7 +170,7 @@ final class InquiryData {
    * enforce (INVALID FIELD IN CDB or IN PARAMETER LIST beyond it), see {@link SbcDataCommands}.
    *
    * <pre>
-   *   4     WSNZ = 1 (WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 is rejected)
+   *   4     WSNZ = 0 (WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 goes to the last block)
    *   5     MAXIMUM COMPARE AND WRITE LENGTH = 255 blocks
    *   6-7   OPTIMAL TRANSFER LENGTH GRANULARITY = physical / logical block size
    *   8-11  MAXIMUM TRANSFER LENGTH (blocks)       12-15 OPTIMAL TRANSFER LENGTH (blocks, 0 = none)
@@ -190,7 +190,6 @@ final class InquiryData {
   static byte[] blockLimits(LunInfo info, ScsiSettings settings) {
     byte[] d = vpd(VPD_BLOCK_LIMITS, 0x3C);
     int lbs = info.logicalBlockSize();
-    d[4] = 0x01;
     d[5] = (byte) SbcDataCommands.MAX_COMPARE_AND_WRITE_BLOCKS;
     put16(d, 6, info.physicalBlockSize() / lbs);
     put32(d, 8, settings.maxTransferLengthBytes() / lbs);

@@ -67,6 +67,11 @@ final class SbcDataCommands {
   static final int UNMAP_GRANULARITY_BYTES = 4096;
   /** MAXIMUM WRITE SAME LENGTH in bytes (a pattern write is written in chunks, see {@link #writePattern}). */
   static final int MAX_WRITE_SAME_BYTES = 16 << 20;
+  /**
+   * Most bytes a WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 (to the last block) writes with a
+   * pattern: enough for a scratch LUN, bounded so that one command cannot stream a huge vDisk.
+   */
+  static final long WRITE_SAME_TO_END_MAX_BYTES = 4L << 30;
   /** MAXIMUM ATOMIC TRANSFER LENGTH in bytes (capped by the maximum transfer length): one OpLog record. */
   static final int MAX_ATOMIC_BYTES = 1 << 20;
   /** Bytes per write of a WRITE SAME pattern, and how many such writes are in flight at once. */
@@ -214,27 +219,32 @@ final class SbcDataCommands {
 
   /**
    * WRITE SAME (10)/(16) (SBC-3 5.41, 5.42). Checks, in order: the CDB bits (usage masks: ANCHOR
-   * and WRPROTECT rejected), write protection, the LBA range, NUMBER OF LOGICAL BLOCKS 0 (WSNZ = 1:
-   * INVALID FIELD IN CDB), MAXIMUM WRITE SAME LENGTH, then Data-Out of exactly one block (unless
-   * NDOB = 1, which stands for a block of zeros without Data-Out).
+   * and WRPROTECT rejected), write protection, the LBA range, MAXIMUM WRITE SAME LENGTH against
+   * NUMBER OF LOGICAL BLOCKS, then Data-Out of exactly one block (unless NDOB = 1, which stands for
+   * a block of zeros without Data-Out). NUMBER OF LOGICAL BLOCKS 0 (WSNZ = 0) means every block
+   * from the LBA to the last one; written with a pattern that is at most
+   * {@link #WRITE_SAME_TO_END_MAX_BYTES}, else INVALID FIELD IN CDB (unmapping has no such bound).
    *
-   * <p>With UNMAP = 1 and a block of zeros (or NDOB), the range is unmapped: it reads zeros after,
-   * as if written, and its whole granules release their space. Any other block is written to every
-   * block of the range (UNMAP = 1 with a non-zero block too: reads must return what was written,
-   * which a deallocated block cannot).
+   * <p>UNMAP = 1 on a thin vDisk deallocates the range, whatever the block holds (SBC-3 Table 46:
+   * UNMAP = 1, ANCHOR = 0 is an unmap): it reads zeros afterwards (LBPRZ = 1) and its whole granules
+   * release their space. Otherwise the block is written to every block of the range.
    */
   static CompletableFuture<ScsiResponse> writeSame(CommandContext ctx, boolean sixteen) {
     byte[] cdb = ctx.cdb;
     LunInfo info = ctx.info();
-    boolean unmap = (cdb[1] & 0x08) != 0;
+    boolean unmap = (cdb[1] & 0x08) != 0 && InquiryData.provisioningManagement(info);
     boolean ndob = sixteen && (cdb[1] & 0x01) != 0;
     long lba = sixteen ? u64(cdb, 2) : u32(cdb, 2);
     long blocks = sixteen ? u32(cdb, 10) : u16(cdb, 7);
     int lengthOffset = sixteen ? 10 : 7;
     checkWritable(ctx);
-    checkRange(info, lba, blocks);
+    checkRange(info, lba, blocks == 0 ? 1 : blocks);
     int lbs = info.logicalBlockSize();
-    if (blocks == 0 || blocks > MAX_WRITE_SAME_BYTES / lbs) throw CheckCondition.invalidFieldInCdb(lengthOffset, 7);
+    if (blocks > MAX_WRITE_SAME_BYTES / lbs) throw CheckCondition.invalidFieldInCdb(lengthOffset, 7);
+    if (blocks == 0) {
+      blocks = info.blockCount() - lba;
+      if (!unmap && blocks > WRITE_SAME_TO_END_MAX_BYTES / lbs) throw CheckCondition.invalidFieldInCdb(lengthOffset, 7);
+    }
     byte[] block;
     if (ndob) {
       block = new byte[lbs];
@@ -245,9 +255,7 @@ final class SbcDataCommands {
     long offset = lba * lbs;
     long bytes = blocks * lbs;
     ScsiResponse done = new ScsiResponse(ScsiResponse.GOOD, null, null, ndob ? 0 : lbs);
-    if (unmap && InquiryData.provisioningManagement(info) && isZero(block)) {
-      return ctx.io().unmap(offset, bytes).thenApply(v -> done);
-    }
+    if (unmap) return ctx.io().unmap(offset, bytes).thenApply(v -> done);
     return writePattern(ctx.io(), offset, bytes, block).thenApply(v -> done);
   }
 

@@ -125,11 +125,11 @@ class InquiryTest {
 
     byte[] expected = hex("""
         00 b0 003c
-        01 ff 0008 00004000 00000000
+        00 ff 0008 00004000 00000000
         00000000 00100000 00000100 00000008
         80000000 0000000000008000 00000800
         00000000 00000000 00000000 00000000""");
-    // WSNZ; COMPARE AND WRITE up to 255 blocks; granularity 4096/512 = 8; max transfer 8 MiB /
+    // WSNZ = 0; COMPARE AND WRITE up to 255 blocks; granularity 4096/512 = 8; max transfer 8 MiB /
     // 512 = 16384 blocks; no optimal length; no prefetch; UNMAP up to 512 MiB (1048576 blocks) in
     // up to 256 descriptors, granularity 8 blocks (a 4 KiB slice), UGAVALID with alignment 0;
     // WRITE SAME up to 16 MiB (32768 blocks); atomic writes up to 1 MiB (2048 blocks), no
@@ -143,7 +143,7 @@ class InquiryTest {
 
     byte[] expected = hex("""
         00 b0 003c
-        01 ff 0001 00000800 00000000
+        00 ff 0001 00000800 00000000
         00000000 00000000 00000000 00000000
         00000000 0000000000001000 00000100
         00000000 00000000 00000000 00000000""");

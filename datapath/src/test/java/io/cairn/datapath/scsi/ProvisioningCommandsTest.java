@@ -161,17 +161,25 @@ class ProvisioningCommandsTest {
   }
 
   @Test
-  void shouldUnmapWithTheUnmapBitAndAZeroBlockButWriteANonZeroOne() {
+  void shouldUnmapWithTheUnmapBitWhateverTheBlockHolds() {
     h.disk0.put(0, pattern(64 * LBS, 4));
     h.run(0, ws16(0x08, 16, 32), new byte[LBS]).assertGood();
     assertEquals(1, h.disk0.unmaps.size());
     assertArrayEquals(new long[] {16 * LBS, 32 * LBS}, h.disk0.unmaps.get(0));
     assertArrayEquals(new byte[32 * LBS], written(h.disk0, 16, 32));
 
-    byte[] block = pattern(LBS, 5);
-    h.run(0, ws10(0x08, 0, 2), block).assertGood();
-    assertEquals(1, h.disk0.unmaps.size(), "a non-zero block is written, not unmapped");
-    assertArrayEquals(concat(block, block), written(h.disk0, 0, 2));
+    h.run(0, ws10(0x08, 0, 2), pattern(LBS, 5)).assertGood();
+    assertEquals(2, h.disk0.unmaps.size(), "UNMAP = 1 is an unmap: the block read back is zeros (LBPRZ)");
+    assertArrayEquals(new byte[2 * LBS], written(h.disk0, 0, 2));
+    assertEquals(0, h.disk0.writes.get());
+  }
+
+  @Test
+  void shouldIgnoreTheUnmapBitOfAFullyProvisionedLun() {
+    byte[] block = pattern(4096, 12);
+    h.run(1, ws10(0x08, 3, 2), block).assertGood();
+    assertArrayEquals(concat(block, block), h.disk1.bytes(3 * 4096, 2 * 4096));
+    assertTrue(h.disk1.unmaps.isEmpty());
   }
 
   @Test
@@ -185,10 +193,24 @@ class ProvisioningCommandsTest {
   }
 
   @Test
-  void shouldRejectZeroBlocksAndMoreThanTheMaximumButCheckTheRangeFirst() {
-    h.run(0, ws10(0, 0, 0), new byte[LBS]).assertInvalidField(7, 7);                  // WSNZ
+  void shouldGoToTheLastBlockWhenNumberOfBlocksIsZero() {
+    byte[] block = pattern(LBS, 13);
+    h.run(0, ws10(0, 2040, 0), block).assertGood();
+    assertArrayEquals(concat(block, block, block, block, block, block, block, block), written(h.disk0, 2040, 8));
+    assertArrayEquals(new byte[LBS], written(h.disk0, 2039, 1));
+    h.run(0, ws16(0x08, 1000, 0), block).assertGood();
+    assertArrayEquals(new long[] {1000L * LBS, 1048L * LBS}, h.disk0.unmaps.get(0));
+    // a pattern to the end of a vDisk larger than 4 GiB is refused; unmapping it is not
+    h.run(3, ws16(0, 0, 0), block).assertInvalidField(10, 7);
+    h.run(3, ws16(0x08, 0, 0), new byte[LBS]).assertGood();
+  }
+
+  @Test
+  void shouldCheckTheRangeBeforeTheLengthLimits() {
+    h.run(0, ws10(0, 2048, 0), new byte[LBS]).assertCheck(SenseCode.LBA_OUT_OF_RANGE);
     h.run(0, ws10(0, 2049, 0), new byte[LBS]).assertCheck(SenseCode.LBA_OUT_OF_RANGE);
     h.run(0, ws16(0, 0x8000000000000000L, 1), new byte[LBS]).assertCheck(SenseCode.LBA_OUT_OF_RANGE);
+    h.run(0, ws16(0, -1L, 0), new byte[LBS]).assertCheck(SenseCode.LBA_OUT_OF_RANGE);
     h.run(3, ws16(0, 0, 32769), new byte[LBS]).assertInvalidField(10, 7);             // 16 MiB / 512 + 1
   }
 
