@@ -67,11 +67,6 @@ final class SbcDataCommands {
   static final int UNMAP_GRANULARITY_BYTES = 4096;
   /** MAXIMUM WRITE SAME LENGTH in bytes (a pattern write is written in chunks, see {@link #writePattern}). */
   static final int MAX_WRITE_SAME_BYTES = 16 << 20;
-  /**
-   * Most bytes a WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 (to the last block) writes with a
-   * pattern: enough for a scratch LUN, bounded so that one command cannot stream a huge vDisk.
-   */
-  static final long WRITE_SAME_TO_END_MAX_BYTES = 4L << 30;
   /** MAXIMUM ATOMIC TRANSFER LENGTH in bytes (capped by the maximum transfer length): one OpLog record. */
   static final int MAX_ATOMIC_BYTES = 1 << 20;
   /** Bytes per write of a WRITE SAME pattern, and how many such writes are in flight at once. */
@@ -222,8 +217,7 @@ final class SbcDataCommands {
    * and WRPROTECT rejected), write protection, the LBA range, MAXIMUM WRITE SAME LENGTH against
    * NUMBER OF LOGICAL BLOCKS, then Data-Out of exactly one block (unless NDOB = 1, which stands for
    * a block of zeros without Data-Out). NUMBER OF LOGICAL BLOCKS 0 (WSNZ = 0) means every block
-   * from the LBA to the last one; written with a pattern that is at most
-   * {@link #WRITE_SAME_TO_END_MAX_BYTES}, else INVALID FIELD IN CDB (unmapping has no such bound).
+   * from the LBA to the last one, and that count is what MAXIMUM WRITE SAME LENGTH bounds.
    *
    * <p>UNMAP = 1 on a thin vDisk deallocates the range, whatever the block holds (SBC-3 Table 46:
    * UNMAP = 1, ANCHOR = 0 is an unmap): it reads zeros afterwards (LBPRZ = 1) and its whole granules
@@ -240,11 +234,8 @@ final class SbcDataCommands {
     checkWritable(ctx);
     checkRange(info, lba, blocks == 0 ? 1 : blocks);
     int lbs = info.logicalBlockSize();
+    if (blocks == 0) blocks = info.blockCount() - lba;
     if (blocks > MAX_WRITE_SAME_BYTES / lbs) throw CheckCondition.invalidFieldInCdb(lengthOffset, 7);
-    if (blocks == 0) {
-      blocks = info.blockCount() - lba;
-      if (!unmap && blocks > WRITE_SAME_TO_END_MAX_BYTES / lbs) throw CheckCondition.invalidFieldInCdb(lengthOffset, 7);
-    }
     byte[] block;
     if (ndob) {
       block = new byte[lbs];

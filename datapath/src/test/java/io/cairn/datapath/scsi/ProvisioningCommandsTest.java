@@ -200,9 +200,12 @@ class ProvisioningCommandsTest {
     assertArrayEquals(new byte[LBS], written(h.disk0, 2039, 1));
     h.run(0, ws16(0x08, 1000, 0), block).assertGood();
     assertArrayEquals(new long[] {1000L * LBS, 1048L * LBS}, h.disk0.unmaps.get(0));
-    // a pattern to the end of a vDisk larger than 4 GiB is refused; unmapping it is not
+    // to the end counts every block left, which MAXIMUM WRITE SAME LENGTH (32768 blocks) bounds
     h.run(3, ws16(0, 0, 0), block).assertInvalidField(10, 7);
-    h.run(3, ws16(0x08, 0, 0), new byte[LBS]).assertGood();
+    h.run(3, ws16(0x08, 0, 0), new byte[LBS]).assertInvalidField(10, 7);
+    long end = (1L << 32) + 16;
+    h.run(3, ws16(0x08, end - 32768, 0), new byte[LBS]).assertGood();
+    h.run(3, ws16(0x08, end - 32769, 0), new byte[LBS]).assertInvalidField(10, 7);
   }
 
   @Test
