@@ -177,7 +177,7 @@ final class InquiryData {
    *   16-19 MAXIMUM PREFETCH LENGTH = 0 (PRE-FETCH fetches nothing)
    *   20-23 MAXIMUM UNMAP LBA COUNT = 512 MiB in blocks (the sum over one UNMAP's descriptors)
    *   24-27 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT = 256
-   *   28-31 OPTIMAL UNMAP GRANULARITY = 4 KiB in blocks (an extent-store slice)
+   *   28-31 OPTIMAL UNMAP GRANULARITY = {@link #unmapGranularityBytes} in blocks
    *   32-35 UGAVALID = 1 | UNMAP GRANULARITY ALIGNMENT = 0
    *   36-43 MAXIMUM WRITE SAME LENGTH = 16 MiB in blocks
    *   44-47 MAXIMUM ATOMIC TRANSFER LENGTH = 1 MiB in blocks (one OpLog record)
@@ -197,13 +197,30 @@ final class InquiryData {
     if (provisioningManagement(info)) {
       put32(d, 20, SbcDataCommands.MAX_UNMAP_BYTES / lbs);
       put32(d, 24, SbcDataCommands.MAX_UNMAP_DESCRIPTORS);
-      put32(d, 28, Math.max(1, SbcDataCommands.UNMAP_GRANULARITY_BYTES / lbs));
+      put32(d, 28, Math.max(1, unmapGranularityBytes(info) / lbs));
       put32(d, 32, 0x8000_0000L);
     }
     put64(d, 36, SbcDataCommands.MAX_WRITE_SAME_BYTES / lbs);
     put32(d, 44, SbcDataCommands.maxAtomicBytes(settings) / lbs);
     return d;
   }
+
+  /**
+   * The OPTIMAL UNMAP GRANULARITY of a LUN, bytes: the extent-store slice (4 KiB, the unit that
+   * an unmap deallocates), doubled while the LUN would hold more than
+   * {@link #MAX_UNMAP_GRANULES} granules. Any multiple of the slice is a true hint (such an unmap
+   * releases everything it covers), and some initiators keep a bit per granule for the whole LUN
+   * (QEMU's iSCSI driver does, and fails to open a LUN whose map it cannot allocate), so a huge
+   * vDisk reports a coarser granule rather than ask for gigabytes of bitmap.
+   */
+  static long unmapGranularityBytes(LunInfo info) {
+    long g = SbcDataCommands.UNMAP_GRANULARITY_BYTES;
+    while (info.sizeBytes() / g > MAX_UNMAP_GRANULES) g <<= 1;
+    return g;
+  }
+
+  /** Most granules of {@link #unmapGranularityBytes} a LUN holds: 2^28 (a 32 MiB bitmap). */
+  static final long MAX_UNMAP_GRANULES = 1L << 28;
 
   /**
    * B1h Block Device Characteristics (SBC-3 6.6.2): MEDIUM ROTATION RATE 0001h, non-rotating

@@ -138,6 +138,17 @@ class InquiryTest {
   }
 
   @Test
+  void shouldCoarsenTheUnmapGranularityOfAHugeLunSoAPerGranuleMapStaysSmall() {
+    // LUN 3: (2^32 + 16) blocks of 512 bytes, just over 2 TiB: 16 KiB granules (32 blocks)
+    byte[] d = h.run(3, inquiry(1, 0xB0, 255)).assertGood().data();
+    assertArrayEquals(hex("00000020 80000000"), Arrays.copyOfRange(d, 28, 36));
+    assertEquals(4096, InquiryData.unmapGranularityBytes(new io.cairn.datapath.target.LunInfo(1, "t", ScsiHarness.UUID0,
+        1L << 40, 512, 4096, false, true)), "1 TiB: 2^28 slices of 4 KiB");
+    assertEquals(4L << 20, InquiryData.unmapGranularityBytes(new io.cairn.datapath.target.LunInfo(1, "p", ScsiHarness.UUID0,
+        1L << 50, 512, 4096, false, true)), "1 PiB: 4 MiB");
+  }
+
+  @Test
   void shouldScaleBlockLimitsToFourKibLogicalBlocksAndOmitUnmapLimitsOfAFullyProvisionedLun() {
     Outcome o = h.run(1, inquiry(1, 0xB0, 255)).assertGood();
 
