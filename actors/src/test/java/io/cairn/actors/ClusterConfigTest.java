@@ -41,7 +41,7 @@ class ClusterConfigTest {
   }
 
   private Reply create(String name, long size, String group) {
-    return es.<Reply>runCommand(r -> new ClusterConfig.CreateVDisk(name, size, 512, 4096, group, "default", r)).reply();
+    return es.<Reply>runCommand(r -> new ClusterConfig.CreateVDisk(name, size, 512, 4096, group, "default", false, r)).reply();
   }
 
   @Test
@@ -83,6 +83,19 @@ class ClusterConfigTest {
   private void assertRejected(Reply r, ClusterConfig.Error error) {
     ClusterConfig.Rejected rejected = assertInstanceOf(ClusterConfig.Rejected.class, r);
     assertEquals(error, rejected.error(), rejected.message());
+  }
+
+  @Test
+  void shouldWriteProtectAndReleaseVDisk() {
+    Reply on = es.<Reply>runCommand(r -> new ClusterConfig.SetVDiskReadOnly("demo-disk", true, r)).reply();
+    assertTrue(((ClusterConfig.Done) on).view().vdisk("demo-disk").orElseThrow().readOnly());
+    es.restart();
+    assertTrue(es.getState().vdisks().get(0).readOnly(), "survives recovery");
+    var again = es.<Reply>runCommand(r -> new ClusterConfig.SetVDiskReadOnly("demo-disk", true, r));
+    assertTrue(again.events().isEmpty(), "no change, nothing persisted");
+    Reply off = es.<Reply>runCommand(r -> new ClusterConfig.SetVDiskReadOnly("demo-disk", false, r)).reply();
+    assertTrue(!((ClusterConfig.Done) off).view().vdisk("demo-disk").orElseThrow().readOnly());
+    assertRejected(es.<Reply>runCommand(r -> new ClusterConfig.SetVDiskReadOnly("ghost", true, r)).reply(), ClusterConfig.Error.NOT_FOUND);
   }
 
   @Test

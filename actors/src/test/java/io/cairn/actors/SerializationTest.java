@@ -13,7 +13,13 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
+import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
+import io.cairn.datapath.scsi.ItNexus;
+import io.cairn.datapath.scsi.reservation.PersistentReservations;
+import io.cairn.datapath.scsi.reservation.Registration;
+import io.cairn.datapath.scsi.reservation.Reservation;
+import io.cairn.datapath.scsi.reservation.ReservationType;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.serialization.KryoPekkoSerializer;
 import io.netty.buffer.ByteBuf;
@@ -47,7 +53,7 @@ class SerializationTest {
   private static ActorTestKit kit;
 
   private static final VDiskSpec SPEC = new VDiskSpec(7, "vm-1", new UUID(0x0123456789abcdefL, 0xfedcba9876543210L),
-      10L << 30, 512, 4096, "default", "demo", 3);
+      10L << 30, 512, 4096, "default", "demo", 3, false);
 
   @BeforeAll
   static void start() {
@@ -74,6 +80,16 @@ class SerializationTest {
   private static String hex(Object o) {
     return HexFormat.of().formatHex(serializer(o).toBinary(o));
   }
+
+  private static final ItNexus NEXUS_A = new ItNexus("iqn.a", 0x23D000000001L, "iqn.t", 1);
+  private static final ItNexus NEXUS_B = new ItNexus("iqn.b", 0x23D000000002L, "iqn.t", 2);
+  /** Two registrations (the second with ALL_TG_PT), a wrapped generation, APTPL, a single-holder reservation. */
+  private static final PersistentReservations PR_HELD = new PersistentReservations(-2, true,
+      List.of(new Registration(NEXUS_A, false, 0x0123456789ABCDEFL), new Registration(NEXUS_B, true, -1L)),
+      new Reservation(ReservationType.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY, NEXUS_A));
+  /** An all-registrants reservation: no holder nexus is written. */
+  private static final PersistentReservations PR_ALL = new PersistentReservations(5, false,
+      List.of(new Registration(NEXUS_B, false, 7)), new Reservation(ReservationType.WRITE_EXCLUSIVE_ALL_REGISTRANTS, null));
 
   /** Persisted events and snapshots with their frozen version-1 bytes. */
   static Stream<Arguments> persisted() {
@@ -105,27 +121,32 @@ class SerializationTest {
         Arguments.of(new VDiskController.Gone(), GOLDEN[19]),
         Arguments.of(new ExtentGroup.Absent(), GOLDEN[20]),
         Arguments.of(new ExtentGroup.Gone(), GOLDEN[21]),
-        Arguments.of(new VDiskController.BlocksUnmapped(new long[] {3, 4, 5, 1L << 40}), GOLDEN[22]));
+        Arguments.of(new LunReservations.ReservationsSaved(PR_HELD), GOLDEN[22]),
+        Arguments.of(new LunReservations.ReservationsSaved(PersistentReservations.EMPTY), GOLDEN[23]),
+        Arguments.of(new LunReservations.Unsaved(), GOLDEN[24]),
+        Arguments.of(new LunReservations.Stored(300, PR_ALL), GOLDEN[25]),
+        Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[26]),
+        Arguments.of(new VDiskController.BlocksUnmapped(new long[] {3, 4, 5, 1L << 40}), GOLDEN[27]));
   }
 
   /**
-   * Version-1 bytes: registration id + 2 as a varint (Kryo's encoding), format version 1, body.
-   * Never edit one: a change of layout is a new version whose reader keeps reading these.
+   * Current bytes: registration id + 2 as a varint (Kryo's encoding), format version, body. A change
+   * of layout is a new version: its old bytes move to {@link #olderVersions}, which must keep reading.
    */
   static final String[] GOLDEN = {
       "8808010164656661756cf401",
       "8908010264656def69716e2e323032362d31312e696f2e636169726e3a64656def",
-      "8a080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03",
+      "8a080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "8b080107",
       "8c0801818004",
       "8d0801",
-      "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401",
-      "e2080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03",
+      "8e0802010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03000881800401",
+      "e2080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def0300",
       "e3080101818004",
       "e4080101",
       "e508010302000080808080802003",
       "e60801",
-      "e9080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030b6403010300040105080c",
+      "e9080207766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03000b6403010300040105080c",
       "bc0901016eb16469736b2db0048020",
       "bd090107020102020002",
       "be0901020002",
@@ -135,8 +156,35 @@ class SerializationTest {
       "e80801",
       "c00901",
       "c20901",
+      "aa0a01feffffff010269716e2ee18180808080fa0869716e2ef40100efcdab896745230169716e2ee28280808080fa0869716e2ef40201ffffffffffffffff0669716e2ee18180808080fa0869716e2ef401",
+      "aa0a0100000000000000",
+      "b40a01",
+      "b50a01ac0205000000000169716e2ee28280808080fa0869716e2ef40200070000000000000007",
+      "8f08010701",
       "ea080104030101fbffffffff1f",
   };
+
+  /**
+   * Bytes written by version 1 of serializers that are now at version 2 (the vDisk spec gained its
+   * read-only flag): they must still read back, with readOnly = false.
+   */
+  static Stream<Arguments> olderVersions() {
+    return Stream.of(
+        Arguments.of(new ClusterConfig.VDiskCreated(SPEC), "8a080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03"),
+        Arguments.of(new VDiskController.Initialized(SPEC), "e2080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def03"),
+        Arguments.of(new ClusterConfig.State(List.of(new ContainerSpec(1, "default", 1)),
+            List.of(new VolumeGroupSpec(2, "demo", "iqn.2026-11.io.cairn:demo")), List.of(SPEC), 8, 65537, true),
+            "8e0801010164656661756cf401010264656def69716e2e323032362d31312e696f2e636169726e3a64656def0107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030881800401"),
+        Arguments.of(new VDiskController.ActiveSnapshot(SPEC, new long[] {0, 1, 9}, new long[] {4, 5, 12}, 11, 100, 3, 1),
+            "e9080107766d2db1efcdab89674523011032547698badcfe80808080288004802064656661756cf464656def030b6403010300040105080c"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("olderVersions")
+  void shouldStillReadBytesOfOlderVersions(Object current, String v1) throws Exception {
+    Object back = serializer(current).fromBinary(HexFormat.of().parseHex(v1), current.getClass());
+    assertEquals(hex(current), hex(back), "v1 bytes read as the same value (readOnly = false)");
+  }
 
   @ParameterizedTest
   @MethodSource("persisted")
@@ -152,7 +200,7 @@ class SerializationTest {
     TestProbe<Object> probe = kit.createTestProbe();
     var cfgReply = kit.<ClusterConfig.Reply>createTestProbe();
     List<Object> messages = List.of(
-        new ClusterConfig.CreateVDisk("vm", 1 << 30, 512, 4096, "demo", "default", cfgReply.getRef()),
+        new ClusterConfig.CreateVDisk("vm", 1 << 30, 512, 4096, "demo", "default", true, cfgReply.getRef()),
         new ClusterConfig.Done(new ConfigView(List.of(new ContainerSpec(1, "c", 1)), List.of(), List.of(SPEC))),
         new ClusterConfig.Rejected(ClusterConfig.Error.NOT_FOUND, "no"),
         new ClusterConfig.IdRange(1, 2),
@@ -168,7 +216,12 @@ class SerializationTest {
         new VDiskController.GetProvisioning(4096, 16, kit.<VDiskController.ProvisioningResult>createTestProbe().getRef()),
         new VDiskController.ProvisioningResult(0, new long[] {4096, 1L << 20}, new byte[] {1, 0}, null, null),
         new VDiskController.ProvisioningResult(0, new long[0], new byte[0], VDiskIoException.Kind.NOT_READY, "gone"),
-        new VDiskController.CompareResult(511, null, null));
+        new VDiskController.CompareResult(511, null, null),
+        new LunReservations.Load(kit.<LunReservations.Loaded>createTestProbe().getRef()),
+        new LunReservations.Save(4, PR_HELD, kit.<LunReservations.SaveReply>createTestProbe().getRef()),
+        new LunReservations.Loaded(4, PR_ALL),
+        new LunReservations.Saved(5),
+        new LunReservations.Stale(6, PR_HELD));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -217,7 +270,9 @@ class SerializationTest {
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
         VDiskController.Command.class, VDiskController.Event.class, VDiskController.State.class,
-        ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class)) {
+        ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class,
+        LunReservations.Command.class, LunReservations.SaveReply.class, LunReservations.Event.class,
+        LunReservations.State.class)) {
       for (Class<?> c : root.getPermittedSubclasses()) {
         if (localOnly.contains(c.getSimpleName()) || c == VDiskController.Active.class) continue;
         if (!regs.hasPath("\"" + c.getName() + "\"")) missing.add(c.getName());

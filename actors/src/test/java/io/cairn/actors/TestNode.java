@@ -111,7 +111,7 @@ public final class TestNode implements AutoCloseable {
   /** Creates a vDisk in the configuration and initializes its controller; returns its spec. */
   public VDiskSpec createVDisk(String name, long size) throws Exception {
     ask(r -> new ClusterConfig.EnsureDemo("default", "demo", "unused-demo", 1 << 20, 512, 4096, r));
-    ClusterConfig.Reply reply = ask(r -> new ClusterConfig.CreateVDisk(name, size, 512, 4096, "demo", "default", r));
+    ClusterConfig.Reply reply = ask(r -> new ClusterConfig.CreateVDisk(name, size, 512, 4096, "demo", "default", false, r));
     if (!(reply instanceof ClusterConfig.Done d)) throw new AssertionError("create failed: " + reply);
     VDiskSpec spec = d.view().vdisk(name).orElseThrow();
     initialize(spec);

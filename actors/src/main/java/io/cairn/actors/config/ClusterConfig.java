@@ -57,9 +57,12 @@ public final class ClusterConfig
 
   /** Creates a vDisk; {@code volumeGroup} and {@code container} must exist. */
   public record CreateVDisk(String name, long sizeBytes, int logicalBlockSize, int physicalBlockSize,
-      String volumeGroup, String container, ActorRef<Reply> replyTo) implements Command {}
+      String volumeGroup, String container, boolean readOnly, ActorRef<Reply> replyTo) implements Command {}
 
   public record DeleteVDisk(String name, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Write-protects a vDisk (or lifts the protection). */
+  public record SetVDiskReadOnly(String name, boolean readOnly, ActorRef<Reply> replyTo) implements Command {}
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
@@ -106,6 +109,8 @@ public final class ClusterConfig
 
   public record VDiskDeleted(long vdiskId) implements Event {}
 
+  public record VDiskReadOnlyChanged(long vdiskId, boolean readOnly) implements Event {}
+
   /** Every egroup id below {@code next} has been handed out. */
   public record EgroupIdsReserved(long next) implements Event {}
 
@@ -147,6 +152,10 @@ public final class ClusterConfig
       } else if (e instanceof VDiskDeleted d) {
         return new State(containers, volumeGroups,
             vdisks.stream().filter(v -> v.id() != d.vdiskId()).toList(), nextId, nextEgroupId, demoCreated);
+      } else if (e instanceof VDiskReadOnlyChanged c) {
+        return new State(containers, volumeGroups,
+            vdisks.stream().map(v -> v.id() == c.vdiskId() ? v.withReadOnly(c.readOnly()) : v).toList(),
+            nextId, nextEgroupId, demoCreated);
       } else if (e instanceof EgroupIdsReserved r) {
         return new State(containers, volumeGroups, vdisks, nextId, Math.max(nextEgroupId, r.next()), demoCreated);
       } else if (e instanceof DemoCreated) {
@@ -195,6 +204,7 @@ public final class ClusterConfig
         .onCommand(CreateVolumeGroup.class, this::onCreateVolumeGroup)
         .onCommand(CreateVDisk.class, this::onCreateVDisk)
         .onCommand(DeleteVDisk.class, this::onDeleteVDisk)
+        .onCommand(SetVDiskReadOnly.class, this::onSetVDiskReadOnly)
         .onCommand(ReserveEgroupIds.class, this::onReserveEgroupIds)
         .onCommand(EnsureDemo.class, this::onEnsureDemo)
         .build();
@@ -238,7 +248,7 @@ public final class ClusterConfig
       return reject(c.replyTo(), Error.NOT_FOUND, "container '" + c.container() + "' does not exist");
     }
     VDiskSpec spec = new VDiskSpec(s.nextId(), c.name(), uuids.get(), c.sizeBytes(), c.logicalBlockSize(),
-        c.physicalBlockSize(), c.container(), c.volumeGroup(), nextLun(s, c.volumeGroup()));
+        c.physicalBlockSize(), c.container(), c.volumeGroup(), nextLun(s, c.volumeGroup()), c.readOnly());
     return persistAndReply(new VDiskCreated(spec), c.replyTo());
   }
 
@@ -273,6 +283,14 @@ public final class ClusterConfig
         .orElseGet(() -> reject(c.replyTo(), Error.NOT_FOUND, "vDisk '" + c.name() + "' does not exist"));
   }
 
+  private ReplyEffect<Event, State> onSetVDiskReadOnly(State s, SetVDiskReadOnly c) {
+    return s.view().vdisk(c.name())
+        .map(v -> v.readOnly() == c.readOnly()
+            ? Effect().reply(c.replyTo(), (Reply) new Done(s.view()))
+            : persistAndReply(new VDiskReadOnlyChanged(v.id(), c.readOnly()), c.replyTo()))
+        .orElseGet(() -> reject(c.replyTo(), Error.NOT_FOUND, "vDisk '" + c.name() + "' does not exist"));
+  }
+
   private ReplyEffect<Event, State> onReserveEgroupIds(State s, ReserveEgroupIds c) {
     long start = s.nextEgroupId();
     long end = start + EGROUP_ID_BATCH;
@@ -295,7 +313,8 @@ public final class ClusterConfig
       Rejected invalid = validateVDisk(next, c.vdisk(), c.sizeBytes(), c.logicalBlockSize(), c.physicalBlockSize());
       if (invalid != null) return reject(c.replyTo(), invalid.error(), "demo: " + invalid.message());
       events.add(new VDiskCreated(new VDiskSpec(next.nextId(), c.vdisk(), uuids.get(), c.sizeBytes(),
-          c.logicalBlockSize(), c.physicalBlockSize(), c.container(), c.volumeGroup(), nextLun(next, c.volumeGroup()))));
+          c.logicalBlockSize(), c.physicalBlockSize(), c.container(), c.volumeGroup(), nextLun(next, c.volumeGroup()),
+          false)));
     }
     events.add(new DemoCreated());
     return Effect().persist(events).thenRun(this::publish).thenReply(c.replyTo(), after -> new Done(after.view()));

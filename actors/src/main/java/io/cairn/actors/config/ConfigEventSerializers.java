@@ -9,6 +9,7 @@ import io.cairn.actors.config.ClusterConfig.EgroupIdsReserved;
 import io.cairn.actors.config.ClusterConfig.State;
 import io.cairn.actors.config.ClusterConfig.VDiskCreated;
 import io.cairn.actors.config.ClusterConfig.VDiskDeleted;
+import io.cairn.actors.config.ClusterConfig.VDiskReadOnlyChanged;
 import io.cairn.actors.config.ClusterConfig.VolumeGroupCreated;
 import io.cairn.serialization.VersionedSerializer;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class ConfigEventSerializers {
     return new VolumeGroupSpec(in.readVarLong(true), in.readString(), in.readString());
   }
 
+  /** Writes a vDisk spec in the layout of version 2 (version 1 had no read-only flag). */
   public static void writeVDisk(Output out, VDiskSpec v) {
     out.writeVarLong(v.id(), true);
     out.writeString(v.name());
@@ -54,12 +56,14 @@ public final class ConfigEventSerializers {
     out.writeString(v.container());
     out.writeString(v.volumeGroup());
     out.writeVarInt(v.lun(), true);
+    out.writeBoolean(v.readOnly());
   }
 
-  public static VDiskSpec readVDisk(Input in) {
+  /** Reads a vDisk spec written by the serializer {@code version} of its enclosing type. */
+  public static VDiskSpec readVDisk(Input in, int version) {
     return new VDiskSpec(in.readVarLong(true), in.readString(), new UUID(in.readLong(), in.readLong()),
         in.readVarLong(true), in.readVarInt(true), in.readVarInt(true), in.readString(), in.readString(),
-        in.readVarInt(true));
+        in.readVarInt(true), version >= 2 && in.readBoolean());
   }
 
   /** v1: container. */
@@ -76,11 +80,23 @@ public final class ConfigEventSerializers {
     @Override protected VolumeGroupCreated readBody(Kryo k, Input in, int v) { return new VolumeGroupCreated(readVolumeGroup(in)); }
   }
 
-  /** v1: vDisk spec. */
+  /** v1: vDisk spec; v2: vDisk spec with its read-only flag. */
   public static final class VDiskCreatedSerializer extends VersionedSerializer<VDiskCreated> {
-    @Override protected int currentVersion() { return 1; }
+    @Override protected int currentVersion() { return 2; }
     @Override protected void writeBody(Kryo k, Output out, VDiskCreated e) { writeVDisk(out, e.vdisk()); }
-    @Override protected VDiskCreated readBody(Kryo k, Input in, int v) { return new VDiskCreated(readVDisk(in)); }
+    @Override protected VDiskCreated readBody(Kryo k, Input in, int v) { return new VDiskCreated(readVDisk(in, v)); }
+  }
+
+  /** v1: vDisk id, read-only flag. */
+  public static final class VDiskReadOnlyChangedSerializer extends VersionedSerializer<VDiskReadOnlyChanged> {
+    @Override protected int currentVersion() { return 1; }
+    @Override protected void writeBody(Kryo k, Output out, VDiskReadOnlyChanged e) {
+      out.writeVarLong(e.vdiskId(), true);
+      out.writeBoolean(e.readOnly());
+    }
+    @Override protected VDiskReadOnlyChanged readBody(Kryo k, Input in, int v) {
+      return new VDiskReadOnlyChanged(in.readVarLong(true), in.readBoolean());
+    }
   }
 
   /** v1: vDisk id. */
@@ -104,9 +120,9 @@ public final class ConfigEventSerializers {
     @Override protected DemoCreated readBody(Kryo k, Input in, int v) { return new DemoCreated(); }
   }
 
-  /** v1: the whole configuration (snapshot). */
+  /** v1: the whole configuration (snapshot); v2: vDisk specs with their read-only flag. */
   public static final class StateSerializer extends VersionedSerializer<State> {
-    @Override protected int currentVersion() { return 1; }
+    @Override protected int currentVersion() { return 2; }
 
     @Override
     protected void writeBody(Kryo k, Output out, State s) {
@@ -128,7 +144,7 @@ public final class ConfigEventSerializers {
       List<VolumeGroupSpec> groups = new ArrayList<>();
       for (int i = in.readVarInt(true); i > 0; i--) groups.add(readVolumeGroup(in));
       List<VDiskSpec> vdisks = new ArrayList<>();
-      for (int i = in.readVarInt(true); i > 0; i--) vdisks.add(readVDisk(in));
+      for (int i = in.readVarInt(true); i > 0; i--) vdisks.add(readVDisk(in, v));
       return new State(List.copyOf(containers), List.copyOf(groups), List.copyOf(vdisks),
           in.readVarLong(true), in.readVarLong(true), in.readBoolean());
     }

@@ -15,6 +15,7 @@ import java.util.UUID;
  * @param container the container whose policy applies
  * @param volumeGroup the volume group exporting it
  * @param lun its LUN number in the volume group
+ * @param readOnly whether the LUN is write-protected (writes get DATA PROTECT, WRITE PROTECTED)
  */
 public record VDiskSpec(
     long id,
@@ -25,4 +26,10 @@ public record VDiskSpec(
     int physicalBlockSize,
     String container,
     String volumeGroup,
-    int lun) implements CairnSerializable {}
+    int lun,
+    boolean readOnly) implements CairnSerializable {
+
+  public VDiskSpec withReadOnly(boolean value) {
+    return new VDiskSpec(id, name, uuid, sizeBytes, logicalBlockSize, physicalBlockSize, container, volumeGroup, lun, value);
+  }
+}

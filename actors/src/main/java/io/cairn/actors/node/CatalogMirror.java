@@ -132,7 +132,7 @@ public final class CatalogMirror {
         for (VDiskSpec v : last.vdisks()) {
           if (!v.volumeGroup().equals(g.name()) || !ready.containsKey(v.id())) continue;
           LunInfo info = new LunInfo(v.id(), v.name(), v.uuid(), v.sizeBytes(), v.logicalBlockSize(),
-              v.physicalBlockSize(), false, true);
+              v.physicalBlockSize(), v.readOnly(), true);
           ShardedVDiskIo io = ios.computeIfAbsent(v.id(), id -> new ShardedVDiskIo(sharding, id, ioTimeout, local));
           luns.add(new LunEntry(v.lun(), info, io));
         }

@@ -22,11 +22,11 @@ import io.cairn.serialization.VersionedSerializer;
 public final class VDiskEventSerializers {
   private VDiskEventSerializers() {}
 
-  /** v1: the vDisk spec. */
+  /** v1: the vDisk spec; v2: the spec with its read-only flag. */
   public static final class InitializedSerializer extends VersionedSerializer<Initialized> {
-    @Override protected int currentVersion() { return 1; }
+    @Override protected int currentVersion() { return 2; }
     @Override protected void writeBody(Kryo k, Output out, Initialized e) { ConfigEventSerializers.writeVDisk(out, e.spec()); }
-    @Override protected Initialized readBody(Kryo k, Input in, int v) { return new Initialized(ConfigEventSerializers.readVDisk(in)); }
+    @Override protected Initialized readBody(Kryo k, Input in, int v) { return new Initialized(ConfigEventSerializers.readVDisk(in, v)); }
   }
 
   /** v1: start, end (varlongs). */
@@ -123,9 +123,10 @@ public final class VDiskEventSerializers {
   /**
    * v1: spec, id range, open egroup and its use, then the block map: count, and per entry the
    * vblock as a delta from the previous one (ascending) and the packed location, both varlongs.
+   * v2: the same with the spec's read-only flag.
    */
   public static final class ActiveSnapshotSerializer extends VersionedSerializer<ActiveSnapshot> {
-    @Override protected int currentVersion() { return 1; }
+    @Override protected int currentVersion() { return 2; }
     @Override protected void writeBody(Kryo k, Output out, ActiveSnapshot s) {
       ConfigEventSerializers.writeVDisk(out, s.spec());
       out.writeVarLong(s.nextEgroupId(), true);
@@ -141,7 +142,7 @@ public final class VDiskEventSerializers {
       }
     }
     @Override protected ActiveSnapshot readBody(Kryo k, Input in, int v) {
-      var spec = ConfigEventSerializers.readVDisk(in);
+      var spec = ConfigEventSerializers.readVDisk(in, v);
       long next = in.readVarLong(true);
       long end = in.readVarLong(true);
       long open = in.readVarLong(true);

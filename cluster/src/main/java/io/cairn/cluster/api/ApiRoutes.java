@@ -47,8 +47,9 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * <pre>
  * GET    /api/status                    node, cluster members, disks, OpLog, cache, portal
  * GET    /api/vdisks                    every vDisk with its usage
- * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?}
+ * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?, "readOnly"?}
  * GET    /api/vdisks/{name}
+ * PATCH  /api/vdisks/{name}             {"readOnly": true|false}
  * DELETE /api/vdisks/{name}
  * GET    /api/volume-groups             POST {"name"}
  * GET    /api/containers                POST {"name", "replicationFactor"?}
@@ -75,6 +76,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 post(() -> entity(Unmarshaller.entityToString(), body -> reply(createVDisk(body)))))),
             path(PathMatchers.segment(), name -> concat(
                 get(() -> reply(getVDisk(name))),
+                patch(() -> entity(Unmarshaller.entityToString(), body -> reply(updateVDisk(name, body)))),
                 delete(() -> reply(deleteVDisk(name))))))),
         path("volume-groups", () -> concat(
             get(() -> reply(config().thenApply(v -> ok(v.volumeGroups().stream().map(this::groupJson).toList())))),
@@ -150,7 +152,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     String container = optionalText(req, "container", settings.demo().container());
     int lbs = optionalInt(req, "logicalBlockSize", settings.vdisk().logicalBlockSize());
     int pbs = optionalInt(req, "physicalBlockSize", Math.max(lbs, settings.vdisk().physicalBlockSize()));
-    return askConfig(r -> new ClusterConfig.CreateVDisk(name, size, lbs, pbs, group, container, r))
+    boolean readOnly = optionalBoolean(req, "readOnly", false);
+    return askConfig(r -> new ClusterConfig.CreateVDisk(name, size, lbs, pbs, group, container, readOnly, r))
         .thenCompose(reply -> {
           if (!(reply instanceof ClusterConfig.Done d)) return CompletableFuture.completedFuture(rejected(reply));
           VDiskSpec spec = d.view().vdisk(name).orElseThrow();
@@ -158,6 +161,17 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
               .thenCompose(ack -> vdiskJson(d.view(), spec))
               .thenApply(json -> json(StatusCodes.CREATED, json));
         });
+  }
+
+  /** Changes a vDisk's mutable attributes: today its write protection. */
+  private CompletionStage<HttpResponse> updateVDisk(String name, String body) {
+    JsonNode req = parseObject(body);
+    if (!req.has("readOnly")) throw new BadRequest("nothing to change: send {\"readOnly\": true|false}");
+    boolean readOnly = optionalBoolean(req, "readOnly", false);
+    return askConfig(r -> new ClusterConfig.SetVDiskReadOnly(name, readOnly, r)).thenCompose(reply -> {
+      if (!(reply instanceof ClusterConfig.Done d)) return CompletableFuture.completedFuture(rejected(reply));
+      return vdiskJson(d.view(), d.view().vdisk(name).orElseThrow()).thenApply(ApiRoutes::ok);
+    });
   }
 
   /**
@@ -213,6 +227,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
           out.put("volumeGroup", v.volumeGroup());
           out.put("iqn", iqn);
           out.put("lun", v.lun());
+          out.put("readOnly", v.readOnly());
           out.put("url", "iscsi://" + services().portalAddress() + "/" + iqn + "/" + v.lun());
           if (stats != null && stats.active()) {
             Map<String, Object> usage = new LinkedHashMap<>();
@@ -334,6 +349,13 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     if (n == null || n.isNull()) return dflt;
     if (!n.canConvertToInt() || !n.isIntegralNumber()) throw new BadRequest("field '" + field + "' must be an integer");
     return n.asInt();
+  }
+
+  private static boolean optionalBoolean(JsonNode req, String field, boolean dflt) {
+    JsonNode n = req.get(field);
+    if (n == null || n.isNull()) return dflt;
+    if (!n.isBoolean()) throw new BadRequest("field '" + field + "' must be true or false");
+    return n.asBoolean();
   }
 
   private static long sizeField(JsonNode req, String field) {

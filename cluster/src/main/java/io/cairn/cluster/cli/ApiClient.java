@@ -50,6 +50,16 @@ public final class ApiClient {
     }
   }
 
+  public Response patch(String path, Object body) throws CallFailed {
+    try {
+      return send(HttpRequest.newBuilder(base.resolve(path))
+          .header("Content-Type", "application/json")
+          .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new CallFailed("cannot encode request: " + e.getMessage(), 2);
+    }
+  }
+
   public Response delete(String path) throws CallFailed {
     return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
   }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cairn vdisk create|list|show|delete}. */
 @Command(name = "vdisk", description = "Manage vDisks.",
-    subcommands = {VDiskCommand.Create.class, VDiskCommand.ListAll.class, VDiskCommand.Show.class, VDiskCommand.Delete.class})
+    subcommands = {VDiskCommand.Create.class, VDiskCommand.ListAll.class, VDiskCommand.Show.class, VDiskCommand.Set.class,
+        VDiskCommand.Delete.class})
 public final class VDiskCommand {
 
   static void print(JsonNode v) {
@@ -35,6 +36,9 @@ public final class VDiskCommand {
     @Option(names = "--block-size", description = "Logical block size, 512 or 4096 (default 512).")
     Integer blockSize;
 
+    @Option(names = "--read-only", description = "Export the vDisk write-protected.")
+    boolean readOnly;
+
     @Override
     protected ApiClient.Response run(ApiClient client) throws ApiClient.CallFailed {
       long bytes;
@@ -49,6 +53,7 @@ public final class VDiskCommand {
       if (volumeGroup != null) body.put("volumeGroup", volumeGroup);
       if (container != null) body.put("container", container);
       if (blockSize != null) body.put("logicalBlockSize", blockSize);
+      if (readOnly) body.put("readOnly", true);
       ApiClient.Response r = client.post("api/vdisks", body);
       if (human()) {
         System.out.print("created ");
@@ -86,6 +91,23 @@ public final class VDiskCommand {
     protected ApiClient.Response run(ApiClient client) throws ApiClient.CallFailed {
       ApiClient.Response r = client.get("api/vdisks/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8));
       if (human()) System.out.println(r.raw());
+      return r;
+    }
+  }
+
+  @Command(name = "set", description = "Change a vDisk's attributes.")
+  static final class Set extends ClientOptions {
+    @Parameters(index = "0", description = "vDisk name.")
+    String name;
+
+    @Option(names = "--read-only", required = true, arity = "1", description = "true: write-protect; false: allow writes.")
+    boolean readOnly;
+
+    @Override
+    protected ApiClient.Response run(ApiClient client) throws ApiClient.CallFailed {
+      ApiClient.Response r = client.patch("api/vdisks/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8),
+          Map.of("readOnly", readOnly));
+      if (human()) System.out.println(name + (readOnly ? " is write-protected" : " accepts writes"));
       return r;
     }
   }

@@ -5,6 +5,8 @@ import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.NodeStorage;
+import io.cairn.actors.reservation.LunReservations;
+import io.cairn.actors.reservation.ShardedReservationStore;
 import io.cairn.actors.vdisk.ControllerDrainSink;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CairnSettings;
@@ -13,6 +15,7 @@ import io.cairn.datapath.cache.UnifiedCache;
 import io.cairn.datapath.extentstore.FileExtentStore;
 import io.cairn.datapath.iscsi.IscsiPortal;
 import io.cairn.datapath.oplog.FileOpLog;
+import io.cairn.datapath.scsi.ScsiSettings;
 import io.cairn.datapath.scsi.ScsiTargetService;
 import io.cairn.datapath.target.TargetCatalog;
 import java.nio.channels.FileChannel;
@@ -139,6 +142,7 @@ public final class CairnNode implements AutoCloseable {
           "cluster-config"));
       VDiskController.init(system, storage, config);
       ExtentGroup.init(system, storage);
+      LunReservations.init(system, settings.vdisk().snapshotEveryEvents());
       ClusterSharding sharding = ClusterSharding.get(system);
       oplog.startDrainer(new ControllerDrainSink(sharding, settings.vdisk().ioTimeout()));
 
@@ -146,7 +150,11 @@ public final class CairnNode implements AutoCloseable {
       system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5)),
           "catalog-mirror", Props.empty());
 
-      IscsiPortal portal = new IscsiPortal(settings.iscsi(), catalog, new ScsiTargetService(catalog), 1);
+      // Persistent reservations live in each vDisk's LunReservations entity (the journal), so they
+      // survive a restart; a LUN's are loaded before its first command is checked against them.
+      ScsiTargetService scsi = new ScsiTargetService(catalog, ScsiSettings.DEFAULT,
+          new ShardedReservationStore(sharding, settings.vdisk().ioTimeout()));
+      IscsiPortal portal = new IscsiPortal(settings.iscsi(), catalog, scsi, 1);
       portal.start();
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-iscsi-portal", () -> {
         portal.close();

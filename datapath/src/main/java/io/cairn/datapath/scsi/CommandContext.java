@@ -30,6 +30,8 @@ final class CommandContext {
   /** Device-server state of the addressed LUN, or null with {@link #lun}. */
   final LogicalUnit unit;
   final ScsiSettings settings;
+  /** The command's task in the logical unit's task set; null for a LUN the target does not have. Set before the handler runs. */
+  Task task;
   private ByteBuf dataOut;
 
   CommandContext(ItNexus nexus, ScsiCommand command, TargetInfo target, LunEntry lun, LogicalUnit unit, ScsiSettings settings) {
@@ -49,6 +51,14 @@ final class CommandContext {
 
   VDiskIo io() {
     return lun.io();
+  }
+
+  /**
+   * Whether the command's outcome is already decided (task management aborted it, or its timeout
+   * fired): a handler that works in many steps stops at the next one.
+   */
+  boolean aborted() {
+    return task != null && task.result.isDone();
   }
 
   /** Bytes of Data-Out received (and not yet taken). */

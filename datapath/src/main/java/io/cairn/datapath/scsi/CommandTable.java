@@ -30,6 +30,7 @@ final class CommandTable {
     SpcCommands.register(t, settings);
     SbcCommands.register(t, settings);
     SbcDataCommands.register(t, settings);
+    ReservationCommands.register(t, settings);
     return t;
   }
 
@@ -62,6 +63,11 @@ final class CommandTable {
     }
     CommandEntry e = byOpcode[op];
     return e != null ? e : INVALID_OPCODE;
+  }
+
+  /** Whether {@code e} is a registered command (not the answer to an unknown opcode or service action). */
+  boolean implemented(CommandEntry e) {
+    return e.opcode() >= 0 && registered(e.opcode(), e.serviceAction()) == e;
   }
 
   /** Whether the opcode is one with service actions. */

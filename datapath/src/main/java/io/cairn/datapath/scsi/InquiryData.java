@@ -5,6 +5,8 @@ import static io.cairn.datapath.scsi.Bytes.put32;
 import static io.cairn.datapath.scsi.Bytes.put64;
 import static io.cairn.datapath.scsi.Bytes.putAscii;
 
+import io.cairn.datapath.scsi.copy.CopyLimits;
+import io.cairn.datapath.scsi.copy.CopyResultsData;
 import io.cairn.datapath.target.LunInfo;
 import java.util.Locale;
 import java.util.UUID;
@@ -26,17 +28,21 @@ final class InquiryData {
   static final int VPD_SUPPORTED_PAGES = 0x00;
   static final int VPD_UNIT_SERIAL_NUMBER = 0x80;
   static final int VPD_DEVICE_IDENTIFICATION = 0x83;
+  static final int VPD_THIRD_PARTY_COPY = CopyResultsData.VPD_THIRD_PARTY_COPY;
   static final int VPD_BLOCK_LIMITS = 0xB0;
   static final int VPD_BLOCK_DEVICE_CHARACTERISTICS = 0xB1;
   static final int VPD_LOGICAL_BLOCK_PROVISIONING = 0xB2;
 
   /** Supported VPD pages, ascending (SPC-4 7.8.16). */
   static final int[] SUPPORTED_PAGES = {
-    VPD_SUPPORTED_PAGES, VPD_UNIT_SERIAL_NUMBER, VPD_DEVICE_IDENTIFICATION,
+    VPD_SUPPORTED_PAGES, VPD_UNIT_SERIAL_NUMBER, VPD_DEVICE_IDENTIFICATION, VPD_THIRD_PARTY_COPY,
     VPD_BLOCK_LIMITS, VPD_BLOCK_DEVICE_CHARACTERISTICS, VPD_LOGICAL_BLOCK_PROVISIONING
   };
 
   static final int STANDARD_LENGTH = 96;
+
+  /** Byte 5 bit 3 of standard INQUIRY data: the LUN has a copy manager (EXTENDED COPY, RECEIVE COPY RESULTS). */
+  static final int THIRD_PARTY_COPY = 0x08;
 
   /** VERSION 06h: the device claims SPC-4. */
   static final int VERSION_SPC4 = 0x06;
@@ -51,7 +57,7 @@ final class InquiryData {
    * <pre>
    *   0     PERIPHERAL QUALIFIER | DEVICE TYPE        1   RMB = 0 (not removable)
    *   2     VERSION = 06h (SPC-4)                     3   HISUP = 1, RESPONSE DATA FORMAT = 2
-   *   4     ADDITIONAL LENGTH = 91                    5   SCCS ACC TPGS 3PC PROTECT = 0
+   *   4     ADDITIONAL LENGTH = 91                    5   SCCS ACC TPGS PROTECT = 0, 3PC = 1
    *   6     ENCSERV MULTIP ADDR16 = 0                 7   CMDQUE = 1
    *   8-15  T10 VENDOR IDENTIFICATION "CAIRN"         16-31 PRODUCT IDENTIFICATION (vDisk name)
    *   32-35 PRODUCT REVISION LEVEL                    36-57 vendor specific, reserved = 0
@@ -64,6 +70,7 @@ final class InquiryData {
     d[2] = VERSION_SPC4;
     d[3] = 0x10 | 0x02;
     d[4] = (byte) (STANDARD_LENGTH - 5);
+    if (info != null) d[5] |= THIRD_PARTY_COPY;
     d[7] = 0x02;
     putAscii(d, 8, 8, VENDOR);
     putAscii(d, 16, 16, info == null ? "" : productIdentification(info));
@@ -89,6 +96,7 @@ final class InquiryData {
       case VPD_SUPPORTED_PAGES -> supportedPages();
       case VPD_UNIT_SERIAL_NUMBER -> unitSerialNumber(info);
       case VPD_DEVICE_IDENTIFICATION -> deviceIdentification(info);
+      case VPD_THIRD_PARTY_COPY -> thirdPartyCopy();
       case VPD_BLOCK_LIMITS -> blockLimits(info, settings);
       case VPD_BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics();
       case VPD_LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning(info);
@@ -163,6 +171,11 @@ final class InquiryData {
     putAscii(d, p + 4, 8, VENDOR);
     putAscii(d, p + 12, serial.length(), serial);
     return d;
+  }
+
+  /** 8Fh Third-party Copy (SPC-4 7.8.17): the copy manager's commands, descriptors and limits. */
+  static byte[] thirdPartyCopy() {
+    return CopyResultsData.thirdPartyCopyVpd(CopyLimits.DEFAULT);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.CopyResults;
+import io.cairn.datapath.scsi.reservation.LogicalUnitReservations;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
 import java.util.ArrayDeque;
@@ -14,9 +16,11 @@ import java.util.function.Predicate;
 
 /**
  * The device-server state of one LUN of one target: its task set (one for all I_T nexuses, TST =
- * 000b in the Control mode page), the unit attention conditions pending per nexus, and the mode
- * parameters that can change (SWP). Lives as long as the LUN keeps the same vDisk; not persisted
- * (mode pages are not saveable, so a restart returns to the defaults as SPC-4 allows).
+ * 000b in the Control mode page), the unit attention conditions pending per nexus, the mode
+ * parameters that can change (SWP), and its reservations. Lives as long as the LUN keeps the same
+ * vDisk; not persisted (mode pages are not saveable, so a restart returns to the defaults as SPC-4
+ * allows), except the persistent reservations, which {@link LogicalUnitReservations} keeps in the
+ * vDisk's reservation store.
  *
  * <p>Thread-safe: portal threads admit tasks and take unit attentions concurrently; admission is
  * serialized per logical unit so ORDERED tasks see a consistent task set.
@@ -26,6 +30,9 @@ final class LogicalUnit {
   final String targetName;
   final int lun;
   final UUID uuid;
+  final LogicalUnitReservations reservations;
+  /** Status of the EXTENDED COPY commands this LUN's copy manager ran, for RECEIVE COPY RESULTS. */
+  final CopyResults<ItNexus> copyResults = new CopyResults<>();
 
   /** Every nexus seen on the target (shared by its logical units): who gets a unit attention. */
   private final Set<ItNexus> targetNexuses;
@@ -44,11 +51,12 @@ final class LogicalUnit {
   /** Settles when the last admitted ORDERED task has finished; later SIMPLE tasks wait for it. Guarded by this. */
   private CompletableFuture<Void> orderedTail;
 
-  LogicalUnit(String targetName, int lun, UUID uuid, Set<ItNexus> targetNexuses) {
+  LogicalUnit(String targetName, int lun, UUID uuid, Set<ItNexus> targetNexuses, LogicalUnitReservations reservations) {
     this.targetName = targetName;
     this.lun = lun;
     this.uuid = uuid;
     this.targetNexuses = targetNexuses;
+    this.reservations = reservations;
   }
 
   /**
@@ -115,16 +123,23 @@ final class LogicalUnit {
 
   /** Establishes a unit attention for every nexus known to the target except {@code except}. */
   void establishUnitAttentionForOthers(ItNexus except, SenseCode code) {
+    establishUnitAttention(n -> !n.equals(except), code);
+  }
+
+  /** Establishes a unit attention for every nexus known to the target that {@code who} accepts. */
+  void establishUnitAttention(Predicate<ItNexus> who, SenseCode code) {
     Set<ItNexus> all = new HashSet<>(targetNexuses);
     for (Task t : tasks.values()) all.add(t.nexus());
     all.addAll(unitAttentions.keySet());
-    all.remove(except);
-    for (ItNexus n : all) establishUnitAttention(n, code);
+    for (ItNexus n : all) {
+      if (who.test(n)) establishUnitAttention(n, code);
+    }
   }
 
   /**
-   * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults
-   * and establishes {@code ua} for every other nexus.
+   * Logical unit reset (SAM-5 6.3.3): aborts every task, returns mode parameters to their defaults,
+   * releases an SPC-2 reservation (persistent reservations stay), discards held copy status and
+   * establishes {@code ua} for every other nexus.
    *
    * @return the aborted tasks
    */
@@ -134,6 +149,8 @@ final class LogicalUnit {
       orderedTail = null;
     }
     softwareWriteProtect = false;
+    reservations.reset();
+    copyResults.clear();
     establishUnitAttentionForOthers(issuer, ua);
     return aborted;
   }
@@ -147,10 +164,15 @@ final class LogicalUnit {
     return aborted;
   }
 
-  /** The nexus is gone: its tasks are aborted and its unit attentions dropped. */
+  /**
+   * The nexus is gone: its tasks are aborted, its unit attentions and held copy status dropped, its
+   * SPC-2 reservation released.
+   */
   List<Task> forget(ItNexus nexus) {
     List<Task> aborted = abortAll(t -> t.nexus().equals(nexus), "I_T nexus loss");
     unitAttentions.remove(nexus);
+    reservations.nexusLost(nexus);
+    copyResults.forget(nexus);
     return aborted;
   }
 

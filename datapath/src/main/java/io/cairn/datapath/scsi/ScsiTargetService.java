@@ -1,5 +1,11 @@
 package io.cairn.datapath.scsi;
 
+import io.cairn.datapath.scsi.copy.ChunkedDataCopier;
+import io.cairn.datapath.scsi.copy.CopyLimits;
+import io.cairn.datapath.scsi.copy.CopyManager;
+import io.cairn.datapath.scsi.copy.RangeCopier;
+import io.cairn.datapath.scsi.reservation.LogicalUnitReservations;
+import io.cairn.datapath.scsi.reservation.ReservationStore;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
 import io.cairn.datapath.target.LunEntry;
@@ -26,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>A command goes: target and LUN resolution from the catalog (a LUN the target lacks answers
  * only INQUIRY, REPORT LUNS and REQUEST SENSE; anything else gets LOGICAL UNIT NOT SUPPORTED) →
  * the {@link CommandTable} entry for its opcode → a pending unit attention, if any, instead of the
- * command → admission to the logical unit's task set (task attributes) → the CDB checks and the
- * handler → the vDisk I/O, whose {@link VDiskIoException.Kind} becomes sense data.
+ * command → admission to the logical unit's task set (task attributes), which also waits for the
+ * logical unit's persistent reservations to be loaded → the CDB checks → the reservation check
+ * (RESERVATION CONFLICT) → the handler → the vDisk I/O, whose {@link VDiskIoException.Kind}
+ * becomes sense data.
  *
  * <p>Threading: called from portal threads, never blocks; vDisk futures complete on any thread and
  * finish the command there. Buffers: the command's Data-Out is owned here from {@link #execute}
@@ -51,6 +59,7 @@ public final class ScsiTargetService implements ScsiService {
 
   private final TargetCatalog catalog;
   private final ScsiSettings settings;
+  private final ReservationStore reservationStore;
   private final CommandTable table;
   private final long ioTimeoutNs;
   private final ConcurrentHashMap<UnitKey, LogicalUnit> units = new ConcurrentHashMap<>();
@@ -59,14 +68,36 @@ public final class ScsiTargetService implements ScsiService {
 
   private record UnitKey(String targetName, int lun) {}
 
+  /** A service whose persistent reservations live in memory only (tests, tools). */
   public ScsiTargetService(TargetCatalog catalog) {
     this(catalog, ScsiSettings.DEFAULT);
   }
 
+  /** A service whose persistent reservations live in memory only (tests, tools). */
   public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings) {
+    this(catalog, settings, ReservationStore.inMemory());
+  }
+
+  /**
+   * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
+   */
+  public ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore) {
+    this(catalog, settings, reservationStore, new ChunkedDataCopier(CopyLimits.DEFAULT.chunkBytes(), settings.ioTimeout()));
+  }
+
+  /**
+   * @param reservationStore where each vDisk's persistent reservations are loaded from and saved to
+   * @param copier how the copy manager moves the bytes of an EXTENDED COPY segment (the seam where a
+   *     metadata copy replaces the data copy); its limits are {@link CopyLimits#DEFAULT}, which the
+   *     Third-party Copy VPD page reports
+   */
+  ScsiTargetService(TargetCatalog catalog, ScsiSettings settings, ReservationStore reservationStore, RangeCopier copier) {
     this.catalog = catalog;
     this.settings = settings;
+    this.reservationStore = reservationStore;
     this.table = CommandTable.standard(settings);
+    new ThirdPartyCopyCommands(new CopyManager(CopyLimits.DEFAULT, copier),
+        (target, lun) -> unit(target, lun, nexuses(target.iqn()))).register(table);
     this.ioTimeoutNs = settings.ioTimeout().toNanos();
   }
 
@@ -100,7 +131,14 @@ public final class ScsiTargetService implements ScsiService {
       }
       Task task = new Task(nexus, command, entry);
       CompletableFuture<?> barrier = unit.admit(task);
+      if (!unit.reservations.loaded()) {
+        // After a restart the reservations are read before the first command is checked against
+        // them (a failed read is retried here, by the next command).
+        CompletableFuture<Void> settledLoad = unit.reservations.load().handle((v, e) -> null);
+        if (!settledLoad.isDone()) barrier = barrier == null ? settledLoad : CompletableFuture.allOf(barrier, settledLoad);
+      }
       CommandContext ctx = new CommandContext(nexus, command, target, lun, unit, settings);
+      ctx.task = task;
       dataOutHandedOver = true;
       if (barrier == null) {
         start(task, ctx);
@@ -139,10 +177,17 @@ public final class ScsiTargetService implements ScsiService {
     });
   }
 
-  /** Checks the CDB and runs the handler; releases the Data-Out the handler did not take. */
-  private static CompletableFuture<ScsiResponse> invoke(CommandEntry entry, CommandContext ctx) {
+  /**
+   * Checks the CDB, then (for an implemented command on an existing LUN) the reservations, and runs
+   * the handler; releases the Data-Out the handler did not take.
+   */
+  private CompletableFuture<ScsiResponse> invoke(CommandEntry entry, CommandContext ctx) {
     try {
       CommandTable.checkCdb(entry, ctx.cdb);
+      if (ctx.unit != null && table.implemented(entry)) {
+        ScsiResponse conflict = ReservationCommands.conflictResponse(ctx.unit.reservations.check(ctx.nexus, ctx.cdb));
+        if (conflict != null) return CompletableFuture.completedFuture(conflict);
+      }
       return entry.handler().execute(ctx);
     } catch (CheckCondition cc) {
       return CompletableFuture.completedFuture(cc.response());
@@ -197,8 +242,11 @@ public final class ScsiTargetService implements ScsiService {
     UUID uuid = lun.info().uuid();
     LogicalUnit u = units.get(key);
     if (u != null && u.uuid.equals(uuid)) return u;
-    return units.compute(key, (k, old) ->
-        old != null && old.uuid.equals(uuid) ? old : new LogicalUnit(target.iqn(), lun.lun(), uuid, nexuses));
+    LogicalUnit unit = units.compute(key, (k, old) -> old != null && old.uuid.equals(uuid) ? old
+        : new LogicalUnit(target.iqn(), lun.lun(), uuid, nexuses, new LogicalUnitReservations(lun.info().vdiskId(), reservationStore)));
+    // Start reading the LUN's persistent reservations as soon as it is first addressed.
+    unit.reservations.load();
+    return unit;
   }
 
   /**
@@ -234,8 +282,9 @@ public final class ScsiTargetService implements ScsiService {
     switch (function) {
       case ABORT_TASK -> {
         Task task = unit.task(nexus, referencedTaskTag);
-        if (task == null) return CompletableFuture.completedFuture(TASK_DOES_NOT_EXIST);
-        task.abort("ABORT TASK");
+        // A task whose outcome is already decided (its response is on its way) cannot be aborted:
+        // answering FUNCTION COMPLETE for it would let the initiator see both.
+        if (task == null || !task.abort("ABORT TASK")) return CompletableFuture.completedFuture(TASK_DOES_NOT_EXIST);
         return whenSettled(List.of(task));
       }
       case ABORT_TASK_SET -> {

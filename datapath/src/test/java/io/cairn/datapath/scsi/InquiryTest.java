@@ -24,7 +24,7 @@ class InquiryTest {
 
   /** Standard INQUIRY data of LUN 0 ("db-disk"), laid out from SPC-4 Table 142 by hand. */
   static final byte[] STANDARD_LUN0 = concat(
-      hex("00 00 06 12 5b 00 00 02"),          // type 00h, SPC-4, HISUP + format 2, length 91, CMDQUE
+      hex("00 00 06 12 5b 08 00 02"),          // type 00h, SPC-4, HISUP + format 2, length 91, 3PC, CMDQUE
       ascii("CAIRN   "),
       ascii("db-disk         "),
       ascii("0001"),
@@ -86,7 +86,7 @@ class InquiryTest {
   void shouldListSupportedVpdPagesInAscendingOrder() {
     Outcome o = h.run(0, inquiry(1, 0x00, 255)).assertGood();
 
-    assertArrayEquals(hex("00 00 0006 00 80 83 b0 b1 b2"), o.data());
+    assertArrayEquals(hex("00 00 0007 00 80 83 8f b0 b1 b2"), o.data());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cairn.datapath.scsi.reservation.ReservationStore;
 import io.cairn.datapath.scsi.sense.SenseCode;
 import io.cairn.datapath.scsi.sense.SenseData;
 import io.cairn.datapath.target.LunEntry;
@@ -59,12 +60,17 @@ final class ScsiHarness {
   }
 
   ScsiHarness(ScsiSettings settings) {
+    this(settings, ReservationStore.inMemory());
+  }
+
+  /** A harness whose persistent reservations live in {@code store} (share one to "restart" the service). */
+  ScsiHarness(ScsiSettings settings, ReservationStore store) {
     catalog.put(new TargetInfo(IQN, "vg1", List.of(
         new LunEntry(0, new LunInfo(10, "db-disk", UUID0, 2048L * 512, 512, 4096, false, true), disk0),
         new LunEntry(1, new LunInfo(11, "logs", UUID1, 256L * 4096, 4096, 4096, false, false), disk1),
         new LunEntry(2, new LunInfo(12, "golden", UUID2, 2048L * 512, 512, 512, true, false), disk2),
         new LunEntry(3, new LunInfo(13, "huge", UUID3, ((1L << 32) + 16) * 512, 512, 512, false, true), disk3))));
-    service = new ScsiTargetService(catalog, settings);
+    service = new ScsiTargetService(catalog, settings, store);
   }
 
   static ScsiSettings withTimeout(Duration ioTimeout) {

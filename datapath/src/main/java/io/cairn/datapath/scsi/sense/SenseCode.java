@@ -18,6 +18,7 @@ public record SenseCode(int key, int asc, int ascq) {
   public static final int KEY_ILLEGAL_REQUEST = 0x5;
   public static final int KEY_UNIT_ATTENTION = 0x6;
   public static final int KEY_DATA_PROTECT = 0x7;
+  public static final int KEY_COPY_ABORTED = 0xA;
   public static final int KEY_ABORTED_COMMAND = 0xB;
   public static final int KEY_MISCOMPARE = 0xE;
 
@@ -55,6 +56,8 @@ public record SenseCode(int key, int asc, int ascq) {
   public static final SenseCode LOGICAL_UNIT_NOT_SUPPORTED = new SenseCode(KEY_ILLEGAL_REQUEST, 0x25, 0x00);
   /** ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (26h/00h). */
   public static final SenseCode INVALID_FIELD_IN_PARAMETER_LIST = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x00);
+  /** ILLEGAL REQUEST, INVALID RELEASE OF PERSISTENT RESERVATION (26h/04h): RELEASE by the holder with another type or scope. */
+  public static final SenseCode INVALID_RELEASE_OF_PERSISTENT_RESERVATION = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x04);
   /** ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED (39h/00h). */
   public static final SenseCode SAVING_PARAMETERS_NOT_SUPPORTED = new SenseCode(KEY_ILLEGAL_REQUEST, 0x39, 0x00);
 
@@ -66,6 +69,12 @@ public record SenseCode(int key, int asc, int ascq) {
   public static final SenseCode BUS_DEVICE_RESET_FUNCTION_OCCURRED = new SenseCode(KEY_UNIT_ATTENTION, 0x29, 0x03);
   /** UNIT ATTENTION, MODE PARAMETERS CHANGED (2Ah/01h). */
   public static final SenseCode MODE_PARAMETERS_CHANGED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x01);
+  /** UNIT ATTENTION, RESERVATIONS PREEMPTED (2Ah/03h): a PERSISTENT RESERVE OUT CLEAR by another I_T nexus. */
+  public static final SenseCode RESERVATIONS_PREEMPTED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x03);
+  /** UNIT ATTENTION, RESERVATIONS RELEASED (2Ah/04h): a registrants-only or all-registrants reservation was released. */
+  public static final SenseCode RESERVATIONS_RELEASED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x04);
+  /** UNIT ATTENTION, REGISTRATIONS PREEMPTED (2Ah/05h): this I_T nexus's registration was removed by a PREEMPT. */
+  public static final SenseCode REGISTRATIONS_PREEMPTED = new SenseCode(KEY_UNIT_ATTENTION, 0x2A, 0x05);
   /** UNIT ATTENTION, COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h): CLEAR TASK SET on another nexus. */
   public static final SenseCode COMMANDS_CLEARED_BY_ANOTHER_INITIATOR = new SenseCode(KEY_UNIT_ATTENTION, 0x2F, 0x00);
 
@@ -83,6 +92,31 @@ public record SenseCode(int key, int asc, int ascq) {
 
   /** MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION (1Dh/00h). */
   public static final SenseCode MISCOMPARE_DURING_VERIFY = new SenseCode(KEY_MISCOMPARE, 0x1D, 0x00);
+
+  // ---- third-party copy (SPC-4 6.4, EXTENDED COPY; 6.18, RECEIVE COPY RESULTS) -------------------
+
+  /** ILLEGAL REQUEST, OPERATION IN PROGRESS (00h/16h): an EXTENDED COPY reuses the list identifier of a running one. */
+  public static final SenseCode OPERATION_IN_PROGRESS = new SenseCode(KEY_ILLEGAL_REQUEST, 0x00, 0x16);
+  /** ILLEGAL REQUEST, TOO MANY TARGET DESCRIPTORS (26h/06h): more CSCD descriptors than the copy manager takes. */
+  public static final SenseCode TOO_MANY_TARGET_DESCRIPTORS = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x06);
+  /** ILLEGAL REQUEST, UNSUPPORTED TARGET DESCRIPTOR TYPE CODE (26h/07h). */
+  public static final SenseCode UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x07);
+  /** ILLEGAL REQUEST, TOO MANY SEGMENT DESCRIPTORS (26h/08h). */
+  public static final SenseCode TOO_MANY_SEGMENT_DESCRIPTORS = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x08);
+  /** ILLEGAL REQUEST, UNSUPPORTED SEGMENT DESCRIPTOR TYPE CODE (26h/09h). */
+  public static final SenseCode UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE = new SenseCode(KEY_ILLEGAL_REQUEST, 0x26, 0x09);
+  /** ILLEGAL REQUEST, INSUFFICIENT RESOURCES (55h/03h): as many copies run as the copy manager allows. */
+  public static final SenseCode INSUFFICIENT_RESOURCES = new SenseCode(KEY_ILLEGAL_REQUEST, 0x55, 0x03);
+  /** COPY ABORTED, NO ADDITIONAL SENSE INFORMATION (00h/00h): the segment pointer designates the field in error. */
+  public static final SenseCode COPY_ABORTED = new SenseCode(KEY_COPY_ABORTED, 0x00, 0x00);
+  /** COPY ABORTED, UNREACHABLE COPY TARGET (08h/04h): a CSCD descriptor ID that designates no descriptor. */
+  public static final SenseCode UNREACHABLE_COPY_TARGET = new SenseCode(KEY_COPY_ABORTED, 0x08, 0x04);
+  /** COPY ABORTED, COPY TARGET DEVICE NOT REACHABLE (0Dh/02h): no logical unit has the CSCD's designator. */
+  public static final SenseCode COPY_TARGET_DEVICE_NOT_REACHABLE = new SenseCode(KEY_COPY_ABORTED, 0x0D, 0x02);
+  /** COPY ABORTED, INCORRECT COPY TARGET DEVICE TYPE (0Dh/03h): a CSCD whose peripheral device type is not 00h. */
+  public static final SenseCode INCORRECT_COPY_TARGET_DEVICE_TYPE = new SenseCode(KEY_COPY_ABORTED, 0x0D, 0x03);
+  /** COPY ABORTED, UNEXPECTED INEXACT SEGMENT (26h/0Ah): a segment that is not whole blocks of both devices. */
+  public static final SenseCode UNEXPECTED_INEXACT_SEGMENT = new SenseCode(KEY_COPY_ABORTED, 0x26, 0x0A);
 
   public SenseCode {
     if (key < 0 || key > 0xF || asc < 0 || asc > 0xFF || ascq < 0 || ascq > 0xFF) {

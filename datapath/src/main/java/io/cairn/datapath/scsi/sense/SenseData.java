@@ -86,6 +86,41 @@ public final class SenseData {
     return s;
   }
 
+  /** Byte 15 bit 5 of segment pointer sense-key specific data: the field pointer counts from the segment descriptor. */
+  public static final int SD = 0x20;
+
+  /**
+   * COPY ABORTED sense data of an EXTENDED COPY (SPC-4 6.4.1 and 4.5.2.4.6): COMMAND-SPECIFIC
+   * INFORMATION holds the number of the segment descriptor being processed, the sense-key specific
+   * bytes a segment pointer.
+   *
+   * @param segment index of the segment descriptor that failed (0 for the first)
+   * @param inSegment SD: whether {@code fieldPointer} counts from the start of that segment descriptor
+   *     (else from the start of the parameter list)
+   * @param fieldPointer the byte in error, or -1 for no segment pointer
+   * @param bitPointer the bit in error (leftmost bit of the field), or -1 for none
+   */
+  public static byte[] copyAborted(SenseCode code, long segment, boolean inSegment, int fieldPointer, int bitPointer) {
+    if (segment < 0 || segment > 0xFFFF_FFFFL || fieldPointer < -1 || fieldPointer > 0xFFFF || bitPointer < -1 || bitPointer > 7) {
+      throw new IllegalArgumentException("copy aborted fields out of range: " + segment + "/" + fieldPointer + "/" + bitPointer);
+    }
+    byte[] s = of(code);
+    putInt(s, COMMAND_SPECIFIC_OFFSET, (int) segment);
+    if (fieldPointer >= 0) {
+      int sks = SKSV | (inSegment ? SD : 0);
+      if (bitPointer >= 0) sks |= BPV | bitPointer;
+      s[SENSE_KEY_SPECIFIC_OFFSET] = (byte) sks;
+      s[FIELD_POINTER_OFFSET] = (byte) (fieldPointer >>> 8);
+      s[FIELD_POINTER_OFFSET + 1] = (byte) fieldPointer;
+    }
+    return s;
+  }
+
+  /** The COMMAND-SPECIFIC INFORMATION field, unsigned. */
+  public static long commandSpecificInformation(byte[] s) {
+    return getInt(s, COMMAND_SPECIFIC_OFFSET) & 0xFFFF_FFFFL;
+  }
+
   public static int senseKey(byte[] s) {
     return s[SENSE_KEY_OFFSET] & 0x0F;
   }

@@ -1,0 +1,155 @@
+package io.cairn.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * libiscsi's conformance suite (iscsi-test-cu, every test once) against a freshly started node,
+ * scored per test and compared with Linux tgt's result on the same suite
+ * (src/test/resources/conformance/tgt-1.0.85-rdwr.json). Three passes: the whole suite on a
+ * writable scratch LUN, the read-only tests on a write-protected LUN, the SANITIZE tests (which
+ * erase the LUN) with --allow-sanitize. The per-test result is written to
+ * {@code target/conformance/cairn.json}, the comparison to {@code target/conformance/report.txt},
+ * the suite's own output of each pass to {@code target/conformance/*.log}.
+ *
+ * <p>Fails when any test fails or when fewer than {@link #MIN_PASSED} pass.
+ */
+@Timeout(value = 40, unit = java.util.concurrent.TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ConformanceIT {
+
+  /** The pass count below which the build fails (raised as support lands; the goal is 205). */
+  static final int MIN_PASSED = 150;
+
+  /**
+   * Failures being worked on in issue 3, tolerated until their fix lands (then removed; the goal
+   * is an empty set): DataSN checking.
+   */
+  static final java.util.Set<String> KNOWN_FAILURES =
+      java.util.Set.of("iSCSIdatasn.iSCSIDataSnInvalid");
+
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Pattern SUITE = Pattern.compile("^Suite: (\\S+)");
+  private static final Pattern TEST = Pattern.compile("^\\s+Test: (\\S+) \\.\\.\\.(.*)$");
+
+  @RegisterExtension
+  static final CairnNodes NODES = new CairnNodes();
+
+  @Test
+  void shouldPassLibiscsiConformanceWithNoFailure() throws IOException {
+    CairnProcess node = NODES.start("node");
+    JsonNode scratch = node.createVDisk("conformance", "2G");
+    CairnProcess.ApiResponse ro = node.api("POST", "/api/vdisks",
+        "{\"name\":\"conformance-ro\",\"size\":\"1G\",\"readOnly\":true}");
+    assertTrue(ro.status() == 201, ro.body());
+
+    Path out = Path.of("target", "conformance");
+    Files.createDirectories(out);
+    Map<String, String> results = run(scratch.get("url").asText(), "ALL", false, out.resolve("all.log"));
+    results.putAll(only(run(ro.json().get("url").asText(), "ALL.ReadOnly", false, out.resolve("readonly.log")), "ReadOnly."));
+    results.putAll(only(run(scratch.get("url").asText(), "ALL.Sanitize", true, out.resolve("sanitize.log")), "Sanitize."));
+
+    Files.writeString(out.resolve("cairn.json"), JSON.writeValueAsString(results));
+    Map<String, String> tgt = baseline();
+    List<String> failed = new ArrayList<>();
+    List<String> belowTgt = new ArrayList<>();
+    int passed = 0;
+    int skipped = 0;
+    for (Map.Entry<String, String> e : results.entrySet()) {
+      switch (e.getValue()) {
+        case "pass" -> passed++;
+        case "skip" -> skipped++;
+        default -> failed.add(e.getKey());
+      }
+      if ("pass".equals(tgt.get(e.getKey())) && !"pass".equals(e.getValue())) belowTgt.add(e.getKey() + " (" + e.getValue() + ")");
+    }
+    long tgtPassed = tgt.values().stream().filter("pass"::equals).count();
+    long tgtFailed = tgt.values().stream().filter("fail"::equals).count();
+    String report = String.format("cairn: %d passed, %d failed, %d skipped%ntgt 1.0.85: %d passed, %d failed, %d skipped%n"
+            + "failed: %s%nbelow tgt: %s%n", passed, failed.size(), skipped, tgtPassed, tgtFailed,
+        tgt.size() - tgtPassed - tgtFailed, failed, belowTgt);
+    Files.writeString(out.resolve("report.txt"), report);
+    System.out.println(report);
+
+    List<String> unexpected = failed.stream().filter(f -> !KNOWN_FAILURES.contains(f)).toList();
+    assertTrue(unexpected.isEmpty(), "conformance tests failed: " + unexpected + "\n" + report);
+    assertTrue(passed >= MIN_PASSED, "only " + passed + " tests passed (at least " + MIN_PASSED + " required)\n" + report);
+  }
+
+  /** Runs iscsi-test-cu and scores every test: pass, fail, or skip (the target lacks the feature). */
+  private static Map<String, String> run(String url, String tests, boolean sanitize, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("iscsi-test-cu", "-d", "-v", "-t", tests));
+    if (sanitize) cmd.add("-S");
+    cmd.add(url);
+    Exec.Result r = Exec.run(RUN_TIMEOUT, cmd);
+    Files.writeString(log, r.stdout() + "\n" + r.stderr());
+    Map<String, String> res = parse(r.stdout() + "\n" + r.stderr());
+    if (res.isEmpty()) throw new AssertionError("iscsi-test-cu produced no results:\n" + Exec.tail(r.stdout() + r.stderr()));
+    return res;
+  }
+
+  /**
+   * The suite's verbose output: "Suite: NAME", then per test "  Test: NAME ...passed" or lines with
+   * [FAILED] / [SKIPPED] after it; a failure anywhere in a test makes it failed.
+   */
+  static Map<String, String> parse(String output) {
+    Map<String, String> res = new TreeMap<>();
+    String suite = null;
+    String current = null;
+    for (String line : output.split("\n")) {
+      Matcher m = SUITE.matcher(line);
+      if (m.find()) {
+        suite = m.group(1);
+        current = null;
+        continue;
+      }
+      m = TEST.matcher(line);
+      if (m.find() && suite != null) {
+        current = suite + "." + m.group(1);
+        res.put(current, "pass");
+        line = m.group(2);
+      }
+      if (current == null) continue;
+      String t = line.strip();
+      if (line.contains("[FAILED]") || t.equals("FAILED") || t.endsWith("...FAILED")) {
+        res.put(current, "fail");
+      } else if (line.contains("[SKIPPED]") && !"fail".equals(res.get(current))) {
+        res.put(current, "skip");
+      }
+    }
+    return res;
+  }
+
+  private static Map<String, String> only(Map<String, String> results, String suitePrefix) {
+    Map<String, String> out = new TreeMap<>();
+    results.forEach((k, v) -> {
+      if (k.startsWith(suitePrefix)) out.put(k, v);
+    });
+    return out;
+  }
+
+  private static Map<String, String> baseline() throws IOException {
+    try (InputStream in = ConformanceIT.class.getResourceAsStream("/conformance/tgt-1.0.85-rdwr.json")) {
+      Map<String, String> out = new TreeMap<>();
+      JSON.readTree(in).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+      return out;
+    }
+  }
+}
