@@ -127,6 +127,7 @@ class SerializationTest {
         Arguments.of(new LunReservations.Unsaved(), GOLDEN[24]),
         Arguments.of(new LunReservations.Stored(300, PR_ALL), GOLDEN[25]),
         Arguments.of(new ClusterConfig.VDiskReadOnlyChanged(7, true), GOLDEN[26]),
+        Arguments.of(new VDiskController.BlocksUnmapped(new long[] {3, 4, 5, 1L << 40}), GOLDEN[27]),
         Arguments.of(new ClusterConfig.VolumeGroupInitiatorsSet(2, List.of("iqn.1994-05.com.example:a", "eui.0123456789abcdef")),
             GOLDEN_ACCESS[0]),
         Arguments.of(new ClusterConfig.VolumeGroupChapSet(2, new ChapSecret("host", "secret-of-12"), null), GOLDEN_ACCESS[1]),
@@ -212,6 +213,7 @@ class SerializationTest {
       "b40a01",
       "b50a01ac0205000000000169716e2ee28280808080fa0869716e2ef40200070000000000000007",
       "8f08010701",
+      "ea080104030101fbffffffff1f",
   };
 
   /**
@@ -271,6 +273,12 @@ class SerializationTest {
         new VDiskController.Stats(7, true, 3, new long[] {1, 2}, 4096, 0),
         new ExtentGroup.Allocate(7, new long[] {1, 2}, List.of(new Replica("n", "d")), 4, kit.<ExtentGroup.Allocated>createTestProbe().getRef()),
         new ExtentGroup.Info(3, true, List.of(new Replica("n", "d")), 4, 4096, new long[] {7, 0, 0, 0}, new long[] {1, 0, 0, 0}),
+        new ExtentGroup.ReleaseExtents(7, new int[] {0, 3}, kit.<ExtentGroup.Released>createTestProbe().getRef()),
+        new VDiskController.Unmap(1L << 20, 8192, kit.<VDiskController.IoResult>createTestProbe().getRef()),
+        new VDiskController.GetProvisioning(4096, 16, kit.<VDiskController.ProvisioningResult>createTestProbe().getRef()),
+        new VDiskController.ProvisioningResult(0, new long[] {4096, 1L << 20}, new byte[] {1, 0}, null, null),
+        new VDiskController.ProvisioningResult(0, new long[0], new byte[0], VDiskIoException.Kind.NOT_READY, "gone"),
+        new VDiskController.CompareResult(511, null, null),
         new LunReservations.Load(kit.<LunReservations.Loaded>createTestProbe().getRef()),
         new LunReservations.Save(4, PR_HELD, kit.<LunReservations.SaveReply>createTestProbe().getRef()),
         new LunReservations.Loaded(4, PR_ALL),
@@ -296,12 +304,30 @@ class SerializationTest {
     data.release();
   }
 
+  @Test
+  void shouldCarryCompareAndWriteAndAtomicWritePayloads() throws Exception {
+    ByteBuf cmp = Unpooled.copiedBuffer("old!", StandardCharsets.US_ASCII);
+    ByteBuf dat = Unpooled.copiedBuffer("new!", StandardCharsets.US_ASCII);
+    var caw = new VDiskController.CompareAndWrite(512, cmp, dat, kit.<VDiskController.CompareResult>createTestProbe().getRef());
+    VDiskController.CompareAndWrite back = (VDiskController.CompareAndWrite) roundTrip(caw);
+    assertEquals("old!", back.compare().toString(StandardCharsets.US_ASCII));
+    assertEquals("new!", back.data().toString(StandardCharsets.US_ASCII));
+    back.compare().release();
+    back.data().release();
+    var wa = new VDiskController.WriteAtomic(1024, dat, kit.<VDiskController.IoResult>createTestProbe().getRef());
+    VDiskController.WriteAtomic wback = (VDiskController.WriteAtomic) roundTrip(wa);
+    assertEquals("new!", wback.data().toString(StandardCharsets.US_ASCII));
+    wback.data().release();
+    cmp.release();
+    dat.release();
+  }
+
   /** Every type of a sealed message hierarchy is registered, except those that never leave the node. */
   @Test
   void shouldRegisterEverySerializableType() {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
-    Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "Captured", "RoundStep", "IdsReplied", "Allocation",
-        "Internal");
+    Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
+        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,

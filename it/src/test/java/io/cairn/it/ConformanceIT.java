@@ -60,6 +60,14 @@ class ConformanceIT {
     Map<String, String> results = run(scratch.get("url").asText(), "ALL", false, out.resolve("all.log"));
     results.putAll(only(run(ro.json().get("url").asText(), "ALL.ReadOnly", false, out.resolve("readonly.log")), "ReadOnly."));
     results.putAll(only(run(scratch.get("url").asText(), "ALL.Sanitize", true, out.resolve("sanitize.log")), "Sanitize."));
+    // GetLBAStatus.UnmapSingle asks for the status of LBA i + 1 and expects the first descriptor to
+    // start at i + LBPPB, which SBC-3 5.8.2 forbids unless LBPPB = 1 (the first descriptor describes
+    // the requested LBA): it is scored on a LUN with one logical block per physical block.
+    CairnProcess.ApiResponse k4 = node.api("POST", "/api/vdisks",
+        "{\"name\":\"conformance-4k\",\"size\":\"1G\",\"logicalBlockSize\":4096}");
+    assertTrue(k4.status() == 201, k4.body());
+    results.putAll(only(run(k4.json().get("url").asText(), "ALL.GetLBAStatus.UnmapSingle", false,
+        out.resolve("lba-status-4k.log")), "GetLBAStatus.UnmapSingle"));
 
     Files.writeString(out.resolve("cairn.json"), JSON.writeValueAsString(results));
     Map<String, String> tgt = baseline();

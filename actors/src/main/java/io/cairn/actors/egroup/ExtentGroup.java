@@ -57,6 +57,14 @@ public final class ExtentGroup
   /** Releases every extent of {@code ownerVdisk}; an egroup left without extents deletes its replicas. */
   public record Release(long ownerVdisk, ActorRef<Released> replyTo) implements Command {}
 
+  /**
+   * Releases {@code slots} of {@code ownerVdisk} (its unmapped vBlocks); slots it does not own are
+   * left alone. Once every slot has been handed out and none is live any more, the egroup is
+   * deleted with its replicas; an egroup with slots still to hand out stays, so that its owner can
+   * keep allocating from it. Replied with {@link Released} ({@code deleted} when the egroup is gone).
+   */
+  public record ReleaseExtents(long ownerVdisk, int[] slots, ActorRef<Released> replyTo) implements Command {}
+
   public record Get(ActorRef<Info> replyTo) implements Command {}
 
   // --- replies --------------------------------------------------------------------------------
@@ -157,15 +165,18 @@ public final class ExtentGroup
     b.forStateType(Absent.class)
         .onCommand(Allocate.class, this::onAllocateNew)
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
+        .onCommand(ReleaseExtents.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()));
     b.forStateType(Active.class)
         .onCommand(Allocate.class, this::onAllocate)
         .onCommand(Release.class, this::onRelease)
+        .onCommand(ReleaseExtents.class, this::onReleaseExtents)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(),
             new Info(egroupId, true, s.replicas(), s.owners().length, s.sliceSize(), s.owners(), s.vblocks())));
     b.forStateType(Gone.class)
         .onCommand(Allocate.class, (s, c) -> Effect().reply(c.replyTo(), new Allocated(egroupId, new int[0], List.of())))
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
+        .onCommand(ReleaseExtents.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()));
     return b.build();
   }
@@ -210,6 +221,23 @@ public final class ExtentGroup
         .thenRun(after -> {
           // The metadata is gone first: a crash before the files are removed leaves an orphan
           // replica for garbage collection, never metadata pointing at missing data.
+          if (after instanceof Gone) storage.extentStore().delete(egroupId);
+        })
+        .thenReply(c.replyTo(), after -> new Released(egroupId, after instanceof Gone));
+  }
+
+  private ReplyEffect<Event, State> onReleaseExtents(Active s, ReleaseExtents c) {
+    int[] slots = Arrays.stream(c.slots())
+        .filter(i -> i >= 0 && i < s.owners().length && s.owners()[i] == c.ownerVdisk())
+        .distinct().sorted().toArray();
+    if (slots.length == 0) return Effect().reply(c.replyTo(), new Released(egroupId, false));
+    boolean drained = s.liveExtents() == slots.length && s.nextSlot() >= s.owners().length;
+    List<Event> events = drained
+        ? List.of(new ExtentsReleased(slots), new Deleted())
+        : List.of(new ExtentsReleased(slots));
+    return Effect().persist(events)
+        .thenRun(after -> {
+          // metadata first, files second (as in onRelease)
           if (after instanceof Gone) storage.extentStore().delete(egroupId);
         })
         .thenReply(c.replyTo(), after -> new Released(egroupId, after instanceof Gone));

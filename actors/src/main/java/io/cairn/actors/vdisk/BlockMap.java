@@ -45,6 +45,37 @@ public final class BlockMap {
     map.put(vblock, pack(egroupId, slot));
   }
 
+  /** Forgets {@code vblock}'s location (it was unmapped); no-op when it has none. */
+  public void remove(long vblock) {
+    map.remove(vblock);
+  }
+
+  /**
+   * The mapped vBlocks in {@code [from, to)}, ascending. Walks the range when it is small next to
+   * the map, else filters and sorts the map's keys, so a huge sparse range costs what the map holds.
+   */
+  public long[] mappedIn(long from, long to) {
+    if (to <= from || map.isEmpty()) return new long[0];
+    if (to - from <= 4L * map.size()) {
+      long[] out = new long[(int) Math.min(to - from, map.size())];
+      int n = 0;
+      for (long v = from; v < to && n < out.length; v++) {
+        if (map.containsKey(v)) out[n++] = v;
+      }
+      return java.util.Arrays.copyOf(out, n);
+    }
+    long[] out = new long[map.size()];
+    int n = 0;
+    Long2LongHashMap.KeyIterator it = map.keySet().iterator();
+    while (it.hasNext()) {
+      long v = it.nextValue();
+      if (v >= from && v < to) out[n++] = v;
+    }
+    out = java.util.Arrays.copyOf(out, n);
+    java.util.Arrays.sort(out);
+    return out;
+  }
+
   public int size() {
     return map.size();
   }

@@ -1,5 +1,6 @@
 package io.cairn.actors.vdisk;
 
+import io.cairn.datapath.vdisk.Provisioning;
 import io.cairn.datapath.vdisk.VDiskIo;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.datapath.vdisk.VDiskIoException.Kind;
@@ -63,6 +64,83 @@ public final class ShardedVDiskIo implements VDiskIo {
       data.release();
       return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "write not sent: " + e, e));
     }
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> writeAtomic(long offset, ByteBuf data) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<Void> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalWriteAtomic(offset, data, result));
+      return result;
+    }
+    CompletionStage<VDiskController.IoResult> reply;
+    try {
+      reply = controller.ask(r -> new VDiskController.WriteAtomic(offset, data, r), timeout);
+    } catch (RuntimeException e) {
+      data.release();
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "atomic write not sent: " + e, e));
+    }
+    return ioResult(reply);
+  }
+
+  @Override
+  public CompletableFuture<Long> compareAndWrite(long offset, ByteBuf compare, ByteBuf data) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<Long> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalCompareAndWrite(offset, compare, data, result));
+      return result;
+    }
+    CompletionStage<VDiskController.CompareResult> reply;
+    try {
+      reply = controller.ask(r -> new VDiskController.CompareAndWrite(offset, compare, data, r), timeout);
+    } catch (RuntimeException e) {
+      compare.release();
+      data.release();
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "compare and write not sent: " + e, e));
+    }
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return r.miscompareAt();
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> unmap(long offset, long length) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<Void> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalUnmap(offset, length, result));
+      return result;
+    }
+    return ioResult(controller.ask(r -> new VDiskController.Unmap(offset, length, r), timeout));
+  }
+
+  @Override
+  public CompletableFuture<Provisioning> provisioning(long offset, int maxRanges) {
+    ActorRef<VDiskController.Command> here = local.get(vdiskId);
+    if (here != null) {
+      CompletableFuture<Provisioning> result = new CompletableFuture<>();
+      here.tell(new VDiskController.LocalGetProvisioning(offset, maxRanges, result));
+      return result;
+    }
+    CompletionStage<VDiskController.ProvisioningResult> reply =
+        controller.ask(r -> new VDiskController.GetProvisioning(offset, maxRanges, r), timeout);
+    return reply.toCompletableFuture().handle((r, err) -> {
+      if (err != null) throw VDiskIoException.of(err);
+      if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
+      return r.provisioning();
+    });
+  }
+
+  private static CompletableFuture<Void> ioResult(CompletionStage<VDiskController.IoResult> reply) {
     return reply.toCompletableFuture().handle((r, err) -> {
       if (err != null) throw VDiskIoException.of(err);
       if (r.error() != null) throw new VDiskIoException(r.error(), r.message());

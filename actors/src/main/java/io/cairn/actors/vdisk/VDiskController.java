@@ -6,17 +6,20 @@ import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.node.NodeStorage;
 import io.cairn.datapath.oplog.OpLogCapture;
+import io.cairn.datapath.vdisk.Provisioning;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.datapath.vdisk.VDiskIoException.Kind;
 import io.cairn.serialization.CairnSerializable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -105,6 +108,40 @@ public final class VDiskController
   /** Same-node fast path of {@link Write}; the controller owns and releases {@code data}. */
   public record LocalWrite(long offset, ByteBuf data, CompletableFuture<Void> result) implements Command {}
 
+  /**
+   * Writes {@code data} at {@code offset} as one OpLog record, so that after a crash the range holds
+   * all of it or none (WRITE ATOMIC); the controller owns and releases {@code data}.
+   */
+  public record WriteAtomic(long offset, ByteBuf data, ActorRef<IoResult> replyTo) implements Command {}
+
+  /** Same-node fast path of {@link WriteAtomic}; the controller owns and releases {@code data}. */
+  public record LocalWriteAtomic(long offset, ByteBuf data, CompletableFuture<Void> result) implements Command {}
+
+  /**
+   * COMPARE AND WRITE: compares the range at {@code offset} with {@code compare} and, if equal,
+   * writes {@code data} there as one OpLog record, with no other I/O of the range in between. The
+   * controller owns and releases both buffers.
+   */
+  public record CompareAndWrite(long offset, ByteBuf compare, ByteBuf data, ActorRef<CompareResult> replyTo)
+      implements Command {}
+
+  /** Same-node fast path of {@link CompareAndWrite}: completes with -1 (written) or the miscompare offset. */
+  public record LocalCompareAndWrite(long offset, ByteBuf compare, ByteBuf data, CompletableFuture<Long> result)
+      implements Command {}
+
+  /** Deallocates {@code [offset, offset+length)} (see {@link #onUnmap}). */
+  public record Unmap(long offset, long length, ActorRef<IoResult> replyTo) implements Command {}
+
+  /** Same-node fast path of {@link Unmap}. */
+  public record LocalUnmap(long offset, long length, CompletableFuture<Void> result) implements Command {}
+
+  /** The provisioning status from {@code offset}: at most {@code maxRanges} ranges. */
+  public record GetProvisioning(long offset, int maxRanges, ActorRef<ProvisioningResult> replyTo) implements Command {}
+
+  /** Same-node fast path of {@link GetProvisioning}. */
+  public record LocalGetProvisioning(long offset, int maxRanges, CompletableFuture<Provisioning> result)
+      implements Command {}
+
   /** The vDisk was deleted: drop its OpLog records and release its extents. */
   public record Destroy(ActorRef<Ack> replyTo) implements Command {}
 
@@ -122,6 +159,21 @@ public final class VDiskController
 
   private record Allocation(long[] requested, ExtentGroup.Allocated allocated, Throwable failure) implements Internal {}
 
+  /**
+   * A step that waited (for a range hold) and continues on the actor: {@code step} runs while the
+   * vDisk is served, {@code notServing} otherwise.
+   */
+  private record Resume(Runnable step, Consumer<Throwable> notServing) implements Internal {}
+
+  /**
+   * One extent-level pass of an unmap over {@code [start, end)} (slice-aligned): see
+   * {@link #onUnmapRange}. {@code alsoDeallocate} holds packed locations of extents an earlier pass
+   * released, whose slices are deallocated again. Completes {@code done} with the locations it
+   * released and kept (egroup not deleted).
+   */
+  private record UnmapRange(long start, long end, long[] alsoDeallocate, CompletableFuture<long[]> done)
+      implements Internal {}
+
   // --- replies --------------------------------------------------------------------------------
 
   public record Ack(boolean ok, String message) implements CairnSerializable {}
@@ -136,6 +188,32 @@ public final class VDiskController
 
   /** A drain's outcome; {@code gone} when the vDisk no longer exists. */
   public record DrainResult(boolean ok, boolean gone, String message) implements CairnSerializable {}
+
+  /**
+   * A COMPARE AND WRITE's outcome: {@code miscompareAt} is -1 when the data was written, else the
+   * offset of the first differing byte (nothing written); {@code error} non-null when it failed.
+   */
+  public record CompareResult(long miscompareAt, Kind error, String message) implements CairnSerializable {}
+
+  /**
+   * A {@link Provisioning} as a message: {@code mapped[i]} is 1 for a mapped range, 0 for a
+   * deallocated one; {@code error} non-null when the query failed.
+   */
+  public record ProvisioningResult(long start, long[] ends, byte[] mapped, Kind error, String message)
+      implements CairnSerializable {
+
+    static ProvisioningResult of(Provisioning p) {
+      byte[] m = new byte[p.count()];
+      for (int i = 0; i < m.length; i++) m[i] = (byte) (p.mapped()[i] ? 1 : 0);
+      return new ProvisioningResult(p.start(), p.ends(), m, null, null);
+    }
+
+    Provisioning provisioning() {
+      boolean[] m = new boolean[mapped.length];
+      for (int i = 0; i < m.length; i++) m[i] = mapped[i] != 0;
+      return new Provisioning(start, ends, m);
+    }
+  }
 
   /**
    * @param mappedBlocks vBlocks with a block-map entry
@@ -161,6 +239,12 @@ public final class VDiskController
 
   /** {@code vblocks[i]} now lives in slot {@code slots[i]} of {@code egroupId}. */
   public record BlocksMapped(long egroupId, long[] vblocks, int[] slots) implements Event {}
+
+  /**
+   * {@code vblocks} (ascending) were unmapped: they have no location any more and read as zeros
+   * until written again. Their extents' slots are released in the egroups afterwards.
+   */
+  public record BlocksUnmapped(long[] vblocks) implements Event {}
 
   public record Destroyed() implements Event {}
 
@@ -203,6 +287,9 @@ public final class VDiskController
       if (e instanceof BlocksMapped m) {
         for (int i = 0; i < m.vblocks().length; i++) map.put(m.vblocks()[i], m.egroupId(), m.slots()[i]);
         if (m.egroupId() == openEgroup) openUsed += m.vblocks().length;
+      } else if (e instanceof BlocksUnmapped u) {
+        // openUsed stays: an egroup never hands out a released slot again
+        for (long v : u.vblocks()) map.remove(v);
       } else if (e instanceof EgroupIdsReserved r) {
         nextEgroupId = r.start();
         endEgroupId = r.end();
@@ -229,6 +316,10 @@ public final class VDiskController
   private final Duration askTimeout;
   private final long sequentialThreshold;
   private final int extentSize;
+  /** The extent store's slice: the granule an unmap deallocates (a partial one is zeroed). */
+  private final int sliceSize;
+  /** Orders front-end I/O of overlapping ranges (see {@link RangeLock}); released from any thread. */
+  private final RangeLock ranges = new RangeLock(Runnable::run);
 
   /**
    * Bytes of write I/O accepted and not yet acknowledged (the write characterizer's input). Added on
@@ -253,6 +344,7 @@ public final class VDiskController
     this.askTimeout = storage.settings().vdisk().ioTimeout();
     this.sequentialThreshold = storage.settings().vdisk().oplogSkipMinOutstandingWriteBytes();
     this.extentSize = storage.extentSize();
+    this.sliceSize = storage.settings().extentStore().sliceSizeBytes();
     storage.localControllers().register(vdiskId, ctx.getSelf());
   }
 
@@ -303,11 +395,43 @@ public final class VDiskController
     b.forStateType(Active.class)
         .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), s.spec.id() == c.spec().id()
             ? new Ack(true, null) : new Ack(false, "controller serves vDisk " + s.spec.id())))
-        .onCommand(Read.class, (s, c) -> read(s, c.offset(), c.length(), ReadReply.to(c.replyTo())))
-        .onCommand(LocalRead.class, (s, c) -> read(s, c.offset(), c.length(), ReadReply.to(c.result())))
+        .onCommand(Read.class, (s, c) -> lockedRead(s, c.offset(), c.length(), ReadReply.to(c.replyTo())))
+        .onCommand(LocalRead.class, (s, c) -> lockedRead(s, c.offset(), c.length(), ReadReply.to(c.result())))
         .onCommand(Captured.class, this::onCaptured)
-        .onCommand(Write.class, (s, c) -> write(s, c.offset(), c.data(), err -> c.replyTo().tell(ioResult(err))))
-        .onCommand(LocalWrite.class, (s, c) -> write(s, c.offset(), c.data(), err -> complete(c.result(), err)))
+        .onCommand(Write.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, err -> c.replyTo().tell(ioResult(err))))
+        .onCommand(LocalWrite.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, err -> complete(c.result(), err)))
+        .onCommand(WriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, err -> c.replyTo().tell(ioResult(err))))
+        .onCommand(LocalWriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, err -> complete(c.result(), err)))
+        .onCommand(CompareAndWrite.class, (s, c) -> compareAndWrite(s, c.offset(), c.compare(), c.data(),
+            (at, err) -> c.replyTo().tell(err == null ? new CompareResult(at, null, null)
+                : new CompareResult(-1, VDiskIoException.of(err).kind(), VDiskIoException.of(err).getMessage()))))
+        .onCommand(LocalCompareAndWrite.class, (s, c) -> compareAndWrite(s, c.offset(), c.compare(), c.data(), (at, err) -> {
+          if (err == null) c.result().complete(at);
+          else c.result().completeExceptionally(VDiskIoException.of(err));
+        }))
+        .onCommand(Unmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), err -> c.replyTo().tell(ioResult(err))))
+        .onCommand(LocalUnmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), err -> complete(c.result(), err)))
+        .onCommand(GetProvisioning.class, (s, c) -> {
+          try {
+            c.replyTo().tell(ProvisioningResult.of(provisioning(s, c.offset(), c.maxRanges())));
+          } catch (VDiskIoException e) {
+            c.replyTo().tell(new ProvisioningResult(0, new long[0], new byte[0], e.kind(), e.getMessage()));
+          }
+          return Effect().noReply();
+        })
+        .onCommand(LocalGetProvisioning.class, (s, c) -> {
+          try {
+            c.result().complete(provisioning(s, c.offset(), c.maxRanges()));
+          } catch (VDiskIoException e) {
+            c.result().completeExceptionally(e);
+          }
+          return Effect().noReply();
+        })
+        .onCommand(Resume.class, (s, c) -> {
+          c.step().run();
+          return Effect().noReply();
+        })
+        .onCommand(UnmapRange.class, this::onUnmapRange)
         .onCommand(Drain.class, this::onDrain)
         .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), IoResult.OK))
         .onCommand(RoundStep.class, this::onRoundStep)
@@ -331,6 +455,37 @@ public final class VDiskController
           c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           return Effect().noReply();
         })
+        .onCommand(WriteAtomic.class, (s, c) -> {
+          c.data().release();
+          return Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s)));
+        })
+        .onCommand(LocalWriteAtomic.class, (s, c) -> {
+          c.data().release();
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        })
+        .onCommand(CompareAndWrite.class, (s, c) -> {
+          c.compare().release();
+          c.data().release();
+          return Effect().reply(c.replyTo(), new CompareResult(-1, Kind.NOT_READY, notServing(s)));
+        })
+        .onCommand(LocalCompareAndWrite.class, (s, c) -> {
+          c.compare().release();
+          c.data().release();
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        })
+        .onCommand(Unmap.class, (s, c) -> Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s))))
+        .onCommand(LocalUnmap.class, (s, c) -> {
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        })
+        .onCommand(GetProvisioning.class, (s, c) -> Effect().reply(c.replyTo(),
+            new ProvisioningResult(0, new long[0], new byte[0], Kind.NOT_READY, notServing(s))))
+        .onCommand(LocalGetProvisioning.class, (s, c) -> {
+          c.result().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          return Effect().noReply();
+        })
         // Only a deleted vDisk lets the OpLog discard its records; an uninitialized one is retried.
         .onCommand(Drain.class, (s, c) -> Effect().reply(c.replyTo(), new DrainResult(false, s instanceof Gone, notServing(s))))
         .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s))))
@@ -340,6 +495,8 @@ public final class VDiskController
         .onCommand(Internal.class, (s, c) -> {
           if (c instanceof Captured cap) cap.reply().failed(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           if (c instanceof Allocation || c instanceof IdsReplied) failAllWaiting(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          if (c instanceof Resume r) r.notServing().accept(new VDiskIoException(Kind.NOT_READY, notServing(s)));
+          if (c instanceof UnmapRange u) u.done().completeExceptionally(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           return Effect().noReply();
         });
     return b.build();
@@ -476,11 +633,137 @@ public final class VDiskController
 
   // --- writes ---------------------------------------------------------------------------------
 
+  // --- range holds ---------------------------------------------------------------------------
+
+  /**
+   * Runs {@code step} on the actor once {@code [start, end)} is held: at once when nothing earlier
+   * conflicts, else when the hold is granted (a {@link Resume} message). {@code step} owns the hold
+   * and must release it; when the vDisk stops being served while the request waits,
+   * {@code notServing} runs instead (the hold is released for it).
+   */
+  private void withRange(long start, long end, boolean exclusive, Consumer<RangeLock.Hold> step, Consumer<Throwable> notServing) {
+    RangeLock.Hold[] hold = new RangeLock.Hold[1];
+    // hold[0] is set below, before this handler returns, hence before any Resume is processed
+    Resume resume = new Resume(() -> step.accept(hold[0]), err -> {
+      ranges.release(hold[0]);
+      notServing.accept(err);
+    });
+    ActorRef<Command> self = ctx.getSelf();
+    hold[0] = ranges.acquire(start, end, exclusive, () -> self.tell(resume));
+    if (hold[0].grantedAtOnce()) step.accept(hold[0]);
+  }
+
+  /** A read under a shared hold of its range. */
+  private ReplyEffect<Event, State> lockedRead(Active s, long offset, int length, ReadReply reply) {
+    if (!inRange(s, offset, length)) {
+      reply.failed(new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length)));
+      return Effect().noReply();
+    }
+    withRange(offset, offset + length, false, hold -> read(s, offset, length, new ReadReply() {
+      @Override public void ok(ByteBuf data) {
+        ranges.release(hold);
+        reply.ok(data);
+      }
+
+      @Override public void failed(VDiskIoException e) {
+        ranges.release(hold);
+        reply.failed(e);
+      }
+    }), err -> reply.failed(VDiskIoException.of(err)));
+    return Effect().noReply();
+  }
+
+  /** A write under a shared hold of its range (overlapping writes are ordered by the OpLog). */
+  private ReplyEffect<Event, State> lockedWrite(Active s, long offset, ByteBuf data, boolean atomic, Consumer<Throwable> done) {
+    int length = data.readableBytes();
+    if (!inRange(s, offset, length)) {
+      data.release();
+      done.accept(new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length)));
+      return Effect().noReply();
+    }
+    withRange(offset, offset + length, false, hold -> write(s, offset, data, atomic, err -> {
+      ranges.release(hold);
+      done.accept(err);
+    }), err -> {
+      data.release();
+      done.accept(err);
+    });
+    return Effect().noReply();
+  }
+
+  /**
+   * COMPARE AND WRITE: under an exclusive hold of the range (no other read or write of it runs in
+   * between), reads the range, compares it with {@code compare} and, when equal, appends
+   * {@code data} to the OpLog as one record: the write is atomic against a crash too. Calls
+   * {@code done} with -1 (written) or the offset of the first differing byte (nothing written), or
+   * with the failure. Releases both buffers.
+   */
+  private ReplyEffect<Event, State> compareAndWrite(Active s, long offset, ByteBuf compare, ByteBuf data,
+      BiConsumer<Long, Throwable> done) {
+    int length = compare.readableBytes();
+    boolean mismatched = data.readableBytes() != length;
+    if (mismatched || !inRange(s, offset, length)) {
+      VDiskIoException e = mismatched
+          ? new VDiskIoException(Kind.INTERNAL, "compare and write data of " + data.readableBytes() + " bytes for a " + length + "-byte range")
+          : new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length));
+      compare.release();
+      data.release();
+      done.accept(null, e);
+      return Effect().noReply();
+    }
+    if (length == 0) {
+      compare.release();
+      data.release();
+      done.accept(-1L, null);
+      return Effect().noReply();
+    }
+    withRange(offset, offset + length, true, hold -> {
+      CompletableFuture<ByteBuf> current = new CompletableFuture<>();
+      read(s, offset, length, ReadReply.to(current));
+      current.thenCompose(buf -> {
+        long at;
+        try {
+          at = firstDifference(buf, compare);
+        } finally {
+          buf.release();
+        }
+        if (at >= 0) return CompletableFuture.completedFuture(at);
+        outstandingWriteBytes.addAndGet(length);
+        return storage.oplog().append(vdiskId, offset, data)
+            .whenComplete((v, err) -> outstandingWriteBytes.addAndGet(-length))
+            .thenApply(v -> -1L);
+      }).whenComplete((at, err) -> {
+        compare.release();
+        data.release();
+        ranges.release(hold);
+        done.accept(at, err);
+      });
+    }, err -> {
+      compare.release();
+      data.release();
+      done.accept(null, err);
+    });
+    return Effect().noReply();
+  }
+
+  /** Offset of the first byte where {@code a} and {@code b} (as long as {@code a}) differ, or -1. */
+  static long firstDifference(ByteBuf a, ByteBuf b) {
+    int n = a.readableBytes();
+    int a0 = a.readerIndex();
+    int b0 = b.readerIndex();
+    int i = 0;
+    while (i + 8 <= n && a.getLong(a0 + i) == b.getLong(b0 + i)) i += 8;
+    for (; i < n; i++) {
+      if (a.getByte(a0 + i) != b.getByte(b0 + i)) return i;
+    }
+    return -1;
+  }
+
   /**
    * Accepts a front-end write of {@code data} (owned by the controller from here on) and calls
    * {@code done} (null = success) once it is durable, from whichever thread finishes it.
    */
-  private ReplyEffect<Event, State> write(Active s, long offset, ByteBuf data, Consumer<Throwable> done) {
+  private ReplyEffect<Event, State> write(Active s, long offset, ByteBuf data, boolean atomic, Consumer<Throwable> done) {
     int length = data.readableBytes();
     if (!inRange(s, offset, length)) {
       data.release();
@@ -492,7 +775,8 @@ public final class VDiskController
       outstandingWriteBytes.addAndGet(-length);
       done.accept(err);
     };
-    boolean sequential = outstanding > sequentialThreshold && !storage.oplog().hasUndrained(vdiskId, offset, length);
+    // An atomic write is one OpLog record whatever its size: a record is all or nothing after a crash.
+    boolean sequential = !atomic && outstanding > sequentialThreshold && !storage.oplog().hasUndrained(vdiskId, offset, length);
     if (!sequential) {
       CompletableFuture<Void> appended;
       try {
@@ -563,6 +847,222 @@ public final class VDiskController
       });
     }, done::completeExceptionally);
     return done;
+  }
+
+  // --- unmap ----------------------------------------------------------------------------------
+
+  /**
+   * Deallocates {@code [offset, offset+length)} under an exclusive hold of the range, then calls
+   * {@code done}. The parts of a slice at either end that the range covers only partly get a zero
+   * write through the OpLog (so they read zeros and stay allocated). The slice-aligned middle goes:
+   *
+   * <ol>
+   *   <li>extent level first ({@link UnmapRange}): vBlocks it covers whole leave the block map
+   *       ({@link BlocksUnmapped}) and their slots are released; the slices it covers in other
+   *       mapped vBlocks are deallocated in the extent store;
+   *   <li>then a SUPERSEDE record for it in the OpLog: durable, and complete only when no older
+   *       drain of the range is in flight. From then on no older OpLog byte of the range can be
+   *       drained, now or after a replay;
+   *   <li>when the range had undrained OpLog bytes when the unmap began, the extent-level pass runs
+   *       again: a drain that was in flight during step 1 may have written into the range.
+   * </ol>
+   *
+   * The order is what makes a crash harmless: before the SUPERSEDE is durable, undrained bytes of
+   * the range still replay and win over the deallocation; after it, they are dead, and the extent
+   * store holds zeros or bytes a drain wrote (acknowledged data, newest first). Either way every
+   * byte is its last acknowledged value or zero, never older data. Writes that bypass the OpLog
+   * cannot race this: they take shared holds, which the exclusive hold waits for and excludes.
+   */
+  private ReplyEffect<Event, State> onUnmap(Active s, long offset, long length, Consumer<Throwable> done) {
+    if (length < 0 || !inRange(s, offset, length)) {
+      done.accept(new VDiskIoException(Kind.LBA_OUT_OF_RANGE, rangeMessage(s, offset, length)));
+      return Effect().noReply();
+    }
+    if (length == 0) {
+      done.accept(null);
+      return Effect().noReply();
+    }
+    withRange(offset, offset + length, true, hold -> {
+      CompletableFuture<Void> unmapped;
+      try {
+        unmapped = runUnmap(offset, length);
+      } catch (RuntimeException e) {
+        unmapped = CompletableFuture.failedFuture(e);
+      }
+      unmapped.whenComplete((v, err) -> {
+        ranges.release(hold);
+        done.accept(err);
+      });
+    }, done);
+    return Effect().noReply();
+  }
+
+  /** The steps of {@link #onUnmap}; actor thread, exclusive hold of the range held. */
+  private CompletableFuture<Void> runUnmap(long offset, long length) {
+    long end = offset + length;
+    long g = sliceSize;
+    long a = Math.min(end, offset + (g - offset % g) % g); // first slice boundary at or after offset
+    long b = Math.max(a, end - end % g);                    // last slice boundary at or before end
+    List<CompletableFuture<?>> parts = new ArrayList<>(3);
+    if (offset < a) parts.add(zeroWrite(offset, (int) (a - offset)));
+    if (b < end) parts.add(zeroWrite(b, (int) (end - b)));
+    if (a < b) {
+      boolean hadUndrained = storage.oplog().hasUndrained(vdiskId, a, b - a);
+      ActorRef<Command> self = ctx.getSelf();
+      CompletableFuture<long[]> first = new CompletableFuture<>();
+      self.tell(new UnmapRange(a, b, new long[0], first));
+      parts.add(first
+          .thenCompose(released -> storage.oplog().supersede(vdiskId, a, b - a).thenApply(v -> released))
+          .thenCompose(released -> {
+            if (!hadUndrained) return CompletableFuture.completedFuture(null);
+            CompletableFuture<long[]> again = new CompletableFuture<>();
+            self.tell(new UnmapRange(a, b, released, again));
+            return again;
+          }));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+  }
+
+  /** Appends {@code length} (less than a slice) zero bytes at {@code offset} to the OpLog. */
+  private CompletableFuture<Void> zeroWrite(long offset, int length) {
+    ByteBuf zeros = Unpooled.wrappedBuffer(new byte[length]);
+    try {
+      return storage.oplog().append(vdiskId, offset, zeros);
+    } finally {
+      zeros.release();
+    }
+  }
+
+  /**
+   * One extent-level pass of an unmap over the slice-aligned {@code [start, end)}: deallocates the
+   * covered slices of partly covered mapped vBlocks, persists {@link BlocksUnmapped} for the mapped
+   * vBlocks covered whole (in batches, one atomic write), then releases their slots in the egroups
+   * and deallocates the slots' slices where the egroup lives on. Completes {@code done} with the
+   * locations released and kept, once all of it is durable.
+   */
+  private ReplyEffect<Event, State> onUnmapRange(Active s, UnmapRange u) {
+    long e = extentSize;
+    long firstWhole = u.start() / e + (u.start() % e == 0 ? 0 : 1);
+    long endWhole = u.end() / e;
+    List<CompletableFuture<Void>> work = new ArrayList<>();
+    if (firstWhole > endWhole) {
+      work.add(deallocateInBlock(s, u.start(), u.end())); // both ends inside one vBlock
+    } else {
+      if (u.start() % e != 0) work.add(deallocateInBlock(s, u.start(), firstWhole * e));
+      if (u.end() % e != 0) work.add(deallocateInBlock(s, endWhole * e, u.end()));
+    }
+    for (long loc : u.alsoDeallocate()) work.add(deallocateReleased(loc));
+    CompletableFuture<Void> partial = CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+    long[] whole = s.map.mappedIn(firstWhole, endWhole);
+    if (whole.length == 0) {
+      partial.whenComplete((v, err) -> {
+        if (err != null) u.done().completeExceptionally(err);
+        else u.done().complete(new long[0]);
+      });
+      return Effect().noReply();
+    }
+    long[] locations = new long[whole.length];
+    for (int i = 0; i < whole.length; i++) locations[i] = s.map.location(whole[i]);
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < whole.length; i += UNMAP_EVENT_BLOCKS) {
+      events.add(new BlocksUnmapped(java.util.Arrays.copyOfRange(whole, i, Math.min(whole.length, i + UNMAP_EVENT_BLOCKS))));
+    }
+    return Effect().persist(events).thenRun(after -> {
+      CompletableFuture<long[]> released = releaseExtents(locations);
+      CompletableFuture.allOf(partial, released).whenComplete((v, err) -> {
+        if (err != null) u.done().completeExceptionally(err);
+        else u.done().complete(released.join());
+      });
+    }).thenNoReply();
+  }
+
+  /** Most vBlocks per {@link BlocksUnmapped} event (a large unmap persists several, atomically). */
+  static final int UNMAP_EVENT_BLOCKS = 4096;
+
+  /** Deallocates {@code [from, to)}, slice-aligned and inside one vBlock, if the vBlock is mapped. */
+  private CompletableFuture<Void> deallocateInBlock(Active s, long from, long to) {
+    long vblock = from / extentSize;
+    long loc = s.map.location(vblock);
+    if (loc == BlockMap.UNMAPPED) return CompletableFuture.completedFuture(null);
+    long at = (long) BlockMap.slotOf(loc) * extentSize + (from - vblock * extentSize);
+    return storage.extentStore().deallocate(BlockMap.egroupOf(loc), at, to - from);
+  }
+
+  /**
+   * Deallocates the slices of a released extent. Only the disk's accounting depends on it (nothing
+   * reads a released slot, and it is never handed out again), so a failure is logged, not returned.
+   */
+  private CompletableFuture<Void> deallocateReleased(long loc) {
+    return storage.extentStore()
+        .deallocate(BlockMap.egroupOf(loc), (long) BlockMap.slotOf(loc) * extentSize, extentSize)
+        .exceptionally(err -> {
+          VDiskIoException e = VDiskIoException.of(err);
+          if (e.kind() != Kind.NOT_READY) { // NOT_READY: the egroup is gone, and its space with it
+            ctx.getLog().warn("vDisk {}: released extent {} of egroup {} keeps its space: {}", vdiskId,
+                BlockMap.slotOf(loc), BlockMap.egroupOf(loc), e.getMessage());
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Releases the slots at {@code locations} in their egroups (one {@link ExtentGroup.ReleaseExtents}
+   * per egroup) and deallocates the slices of those whose egroup lives on. Completes with the
+   * locations kept that way; never fails: a slot whose release failed stays an orphan (the block
+   * map no longer points at it) and is logged.
+   */
+  private CompletableFuture<long[]> releaseExtents(long[] locations) {
+    Long2ObjectHashMap<List<Long>> byEgroup = new Long2ObjectHashMap<>();
+    for (long loc : locations) {
+      List<Long> l = byEgroup.get(BlockMap.egroupOf(loc));
+      if (l == null) {
+        l = new ArrayList<>(4);
+        byEgroup.put(BlockMap.egroupOf(loc), l);
+      }
+      l.add(loc);
+    }
+    List<CompletableFuture<long[]>> perEgroup = new ArrayList<>(byEgroup.size());
+    byEgroup.forEach((egroupId, locs) -> {
+      int[] slots = locs.stream().mapToInt(BlockMap::slotOf).toArray();
+      perEgroup.add(sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(egroupId))
+          .<ExtentGroup.Released>ask(replyTo -> new ExtentGroup.ReleaseExtents(vdiskId, slots, replyTo), askTimeout)
+          .toCompletableFuture()
+          .thenCompose(r -> {
+            if (r.deleted()) return CompletableFuture.completedFuture(new long[0]);
+            CompletableFuture<?>[] deallocs = locs.stream().map(this::deallocateReleased).toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(deallocs).thenApply(v -> locs.stream().mapToLong(Long::longValue).toArray());
+          })
+          .exceptionally(err -> {
+            ctx.getLog().warn("vDisk {}: releasing {} extents of egroup {} failed; they stay orphans: {}", vdiskId,
+                slots.length, egroupId, String.valueOf(err));
+            return new long[0];
+          }));
+    });
+    return CompletableFuture.allOf(perEgroup.toArray(CompletableFuture[]::new))
+        .thenApply(v -> perEgroup.stream().flatMapToLong(f -> java.util.Arrays.stream(f.join())).toArray());
+  }
+
+  // --- provisioning status --------------------------------------------------------------------
+
+  /** Undrained OpLog ranges fetched per range asked for: enough to find that many transitions. */
+  private static final int OPLOG_RANGES_PER_RANGE = 2;
+
+  /** The provisioning status from {@code offset} (see {@link ProvisioningScan}); actor thread. */
+  private Provisioning provisioning(Active s, long offset, int maxRanges) {
+    long size = s.spec.sizeBytes();
+    if (offset < 0 || offset >= size) {
+      throw new VDiskIoException(Kind.LBA_OUT_OF_RANGE, "offset " + offset + " beyond vDisk size " + size);
+    }
+    int max = Math.max(1, maxRanges);
+    int oplogLimit = OPLOG_RANGES_PER_RANGE * max + 2;
+    long[] oplog = storage.oplog().undrainedRanges(vdiskId, offset, size - offset, oplogLimit);
+    boolean complete = oplog.length / 2 < oplogLimit;
+    long[] vblocks = s.map.mappedIn(offset / extentSize, (size - 1) / extentSize + 1);
+    long[] locations = new long[vblocks.length];
+    for (int i = 0; i < vblocks.length; i++) locations[i] = s.map.location(vblocks[i]);
+    return ProvisioningScan.scan(offset, size, oplog, complete, vblocks, locations, extentSize, sliceSize,
+        loc -> storage.extentStore().written(BlockMap.egroupOf(loc), (long) BlockMap.slotOf(loc) * extentSize, extentSize),
+        max);
   }
 
   // --- block-map allocation -------------------------------------------------------------------

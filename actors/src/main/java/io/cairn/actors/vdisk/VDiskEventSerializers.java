@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.Output;
 import io.cairn.actors.config.ConfigEventSerializers;
 import io.cairn.actors.vdisk.VDiskController.ActiveSnapshot;
 import io.cairn.actors.vdisk.VDiskController.BlocksMapped;
+import io.cairn.actors.vdisk.VDiskController.BlocksUnmapped;
 import io.cairn.actors.vdisk.VDiskController.Destroyed;
 import io.cairn.actors.vdisk.VDiskController.EgroupIdsReserved;
 import io.cairn.actors.vdisk.VDiskController.EgroupOpened;
@@ -68,6 +69,33 @@ public final class VDiskEventSerializers {
         slots[i] = in.readVarInt(true);
       }
       return new BlocksMapped(egroup, vblocks, slots);
+    }
+  }
+
+  /**
+   * v1: count, then the vblocks ascending, each as the delta from the previous one (the first from
+   * 0), varlongs: a run of adjacent vBlocks costs one byte each.
+   */
+  public static final class BlocksUnmappedSerializer extends VersionedSerializer<BlocksUnmapped> {
+    @Override protected int currentVersion() { return 1; }
+    @Override protected void writeBody(Kryo k, Output out, BlocksUnmapped e) {
+      long[] v = e.vblocks();
+      out.writeVarInt(v.length, true);
+      long prev = 0;
+      for (long b : v) {
+        if (b < prev) throw new IllegalArgumentException("BlocksUnmapped vblocks must ascend");
+        out.writeVarLong(b - prev, true);
+        prev = b;
+      }
+    }
+    @Override protected BlocksUnmapped readBody(Kryo k, Input in, int v) {
+      long[] vblocks = new long[in.readVarInt(true)];
+      long prev = 0;
+      for (int i = 0; i < vblocks.length; i++) {
+        prev += in.readVarLong(true);
+        vblocks[i] = prev;
+      }
+      return new BlocksUnmapped(vblocks);
     }
   }
 

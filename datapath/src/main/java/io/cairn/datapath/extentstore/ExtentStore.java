@@ -39,6 +39,24 @@ public interface ExtentStore extends AutoCloseable {
    */
   CompletableFuture<Void> write(long egroupId, long offset, ByteBuf data);
 
+  /**
+   * Deallocates the slices of {@code [offset, offset+length)}, a range of whole slices: afterwards
+   * they read as zeros and no longer count as used space. Durable and crash-safe as a write of
+   * zeros is: a crash leaves each slice with its old bytes or deallocated, never unreadable.
+   * Completes at once when no slice of the range is written.
+   *
+   * @throws IllegalArgumentException (in the future) when the range is not slice-aligned
+   */
+  CompletableFuture<Void> deallocate(long egroupId, long offset, long length);
+
+  /**
+   * Which slices of {@code [offset, offset+length)} hold written data (a read of a slice not in the
+   * set returns zeros): bit {@code i} stands for slice {@code offset / sliceSize + i}. A snapshot of
+   * the local metadata for status reports (GET LBA STATUS); writes in flight may or may not show.
+   * An egroup this node does not hold has no written slice.
+   */
+  java.util.BitSet written(long egroupId, long offset, long length);
+
   /** Deletes the local replica and its metadata, freeing its space. Idempotent. */
   CompletableFuture<Void> delete(long egroupId);
 

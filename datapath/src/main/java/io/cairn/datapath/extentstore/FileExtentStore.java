@@ -77,9 +77,18 @@ import org.slf4j.LoggerFactory;
  * match neither are a torn mixture of old and new sectors, which SBC allows for an interrupted
  * write, so the metadata takes the checksum of what is there (logged as a warning). Acknowledged
  * data in other slices is never touched by this: their bytes were not being written. The outcome
- * always describes the bytes on disk, so no slice stays unreadable because of a crash. A partially
+ * always describes the bytes on disk, so no slice stays unreadable because of a crash. A slice that
+ * reads all zeros under an intent that announced the checksum of zeros (a deallocation, or a write
+ * of zeros) becomes unwritten: it reads the same and no longer counts as used. A partially
  * covered slice's torn mixture only mixes old and new versions of the same merged slice, whose bytes
  * outside the write's range are identical in both, so acknowledged bytes around the write survive.
+ *
+ * <h2>Deallocation</h2>
+ *
+ * {@link #deallocate} is the write protocol with zeros for the written slices of a range, after
+ * which their flags go to unwritten: reads return zeros from the flags, and the disk's used bytes
+ * drop. The data file keeps the zeros it was given (Java has no portable hole punching); the file
+ * system space comes back when the egroup's files are deleted.
  *
  * <h2>Space</h2>
  *
@@ -129,6 +138,8 @@ public final class FileExtentStore implements ExtentStore {
   private final int sliceCount;
   private final long egroupSize;
   private final UnifiedCache cache;
+  /** CRC32C of a slice of zeros: what a deallocation announces in its intent. */
+  private final int zeroSliceCrc;
   private final Hooks hooks;
   private final List<Disk> disks = new ArrayList<>();
   private final Map<String, Disk> disksById = new LinkedHashMap<>();
@@ -151,6 +162,9 @@ public final class FileExtentStore implements ExtentStore {
     this.sliceCount = (int) (egroupSize / sliceSize);
     this.cache = cache;
     this.hooks = hooks;
+    CRC32C zc = new CRC32C();
+    zc.update(new byte[sliceSize]);
+    this.zeroSliceCrc = (int) zc.getValue();
     AtomicInteger n = new AtomicInteger();
     this.io = new ThreadPoolExecutor(settings.ioThreads(), settings.ioThreads(), 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -252,6 +266,38 @@ public final class FileExtentStore implements ExtentStore {
       doWrite(eg, offset, data);
       return null;
     });
+  }
+
+  @Override
+  public CompletableFuture<Void> deallocate(long egroupId, long offset, long length) {
+    if (offset < 0 || length < 0 || offset + length > egroupSize || offset % sliceSize != 0 || length % sliceSize != 0) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "deallocate [" + offset + ", +" + length + ") is not whole slices of an extent group of " + egroupSize + " bytes"));
+    }
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
+    if (length == 0) return CompletableFuture.completedFuture(null);
+    int first = (int) (offset / sliceSize);
+    int end = (int) ((offset + length) / sliceSize);
+    // The written flags are looked at under the slices' exclusive hold, on an I/O thread: a write
+    // in flight to them finishes first, and then its slices are deallocated too.
+    return onIoThread(() -> {
+      doDeallocate(eg, first, end);
+      return null;
+    });
+  }
+
+  @Override
+  public java.util.BitSet written(long egroupId, long offset, long length) {
+    java.util.BitSet out = new java.util.BitSet();
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted || length <= 0 || offset < 0 || offset >= egroupSize) return out;
+    int first = (int) (offset / sliceSize);
+    int end = (int) Math.min(sliceCount, (Math.min(offset + length, egroupSize) + sliceSize - 1) / sliceSize);
+    for (int s = first; s < end; s++) {
+      if (eg.written[s] != 0) out.set(s - first);
+    }
+    return out;
   }
 
   @Override
@@ -608,6 +654,94 @@ public final class FileExtentStore implements ExtentStore {
     }
   }
 
+  /** A zero-filled buffer that deallocations write from (read-only views only). */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 << 10).asReadOnlyBuffer();
+
+  /**
+   * Deallocates the written slices of {@code [first, end)}. The protocol is the write protocol with
+   * zeros as the new bytes: an intent announcing the checksum of a zero slice for the written span
+   * is durable before any byte moves, then the written slices are overwritten with zeros and forced,
+   * and only then do their flags go to unwritten and their space back to the disk. Recovery treats a
+   * slice that reads all zeros, under an intent that announced zeros, as unwritten again (see
+   * {@link #reconcileSlices}), so a crash at any point leaves each slice with its old bytes (and
+   * checksum) or deallocated. Writing zeros rather than only dropping the flag is what makes that
+   * true: a dropped flag alone would let the old bytes come back from an older metadata file.
+   * Slices never written are left alone (they are holes already).
+   */
+  private void doDeallocate(Egroup eg, int first, int end) throws IOException {
+    final int S = sliceSize;
+    SliceRangeLock.Hold hold = eg.lock.acquire(first, end, true);
+    try {
+      checkUsable(eg);
+      int lo = -1;
+      int hi = -1;
+      for (int s = first; s < end; s++) {
+        if (eg.written[s] != 0) {
+          if (lo < 0) lo = s;
+          hi = s + 1;
+        }
+      }
+      if (lo < 0) return;
+      int count = hi - lo;
+      boolean[] was = new boolean[count];
+      for (int i = 0; i < count; i++) was[i] = eg.written[lo + i] != 0;
+      int[] zeroCrcs = new int[count];
+      java.util.Arrays.fill(zeroCrcs, zeroSliceCrc);
+      IntentJournal.Generation gen;
+      try {
+        gen = eg.disk.journal.log(eg, lo, zeroCrcs, count); // durable before any data byte moves
+      } catch (IOException e) {
+        throw new VDiskIoException(Kind.WRITE_ERROR, "intent journal of disk " + eg.disk.id + " failed", e);
+      }
+      hooks.afterIntentDurable(eg.id, lo, count);
+      try {
+        FileChannel ch = eg.channel();
+        int s = lo;
+        while (s < hi) {
+          if (!was[s - lo]) {
+            s++;
+            continue;
+          }
+          int runEnd = s + 1;
+          while (runEnd < hi && was[runEnd - lo]) runEnd++;
+          long pos = (long) s * S;
+          long stop = (long) runEnd * S;
+          while (pos < stop) {
+            ByteBuffer z = ZEROS.duplicate();
+            z.limit((int) Math.min(z.capacity(), stop - pos));
+            FileUtil.writeFully(ch, z, pos);
+            pos += z.limit();
+          }
+          s = runEnd;
+        }
+        ch.force(false);
+        hooks.afterDataDurable(eg.id, lo, count);
+        long freed = 0;
+        for (int i = 0; i < count; i++) {
+          if (!was[i]) continue;
+          eg.written[lo + i] = 0;
+          eg.crcs[lo + i] = 0;
+          freed += S;
+        }
+        eg.disk.unreserve(freed);
+      } catch (IOException | RuntimeException | Error e) {
+        if (e instanceof SimulatedCrash) throw e;
+        LOG.error("deallocation of {} slices [{}, {}) failed; reconciling metadata with the disk", eg, lo, hi, e);
+        reconcile(eg, lo, hi, zeroCrcs);
+        long freed = 0;
+        for (int i = 0; i < count; i++) if (was[i] && eg.written[lo + i] == 0) freed += S;
+        eg.disk.unreserve(freed);
+        cache.invalidate(eg.id, lo, hi);
+        eg.disk.journal.done(gen);
+        throw new VDiskIoException(Kind.WRITE_ERROR, "deallocation in " + eg + " failed: " + e, e);
+      }
+      cache.invalidate(eg.id, lo, hi);
+      eg.disk.journal.done(gen);
+    } finally {
+      eg.lock.release(hold);
+    }
+  }
+
   /** After a failed write: gives back the space of fresh slices that did not end up written. */
   private void settleSpace(Egroup eg, int first, boolean[] fresh, long reserved) {
     long keep = 0;
@@ -678,6 +812,14 @@ public final class FileExtentStore implements ExtentStore {
       if (eg.written[s] == 0 && isZero(b)) continue; // never written, still a hole: keep
       boolean announced = false;
       for (int c : e.getValue()) announced |= c == actual;
+      if (announced && actual == zeroSliceCrc && isZero(b)) {
+        // Zeros that an intent announced: a deallocation (or a write of zeros) reached the disk.
+        // The slice reads the same as a hole, so it becomes one and stops counting as used.
+        if (eg.written[s] != 0) changed = true;
+        eg.written[s] = 0;
+        eg.crcs[s] = 0;
+        continue;
+      }
       if (!announced) {
         LOG.warn("{} slice {}: bytes match neither the old nor the new checksum (torn write); taking what is on disk",
             eg, s);

@@ -304,6 +304,38 @@ public final class FileOpLog implements OpLog {
   }
 
   @Override
+  public long[] undrainedRanges(long vdiskId, long offset, long length, int maxRanges) {
+    if (length <= 0 || maxRanges <= 0) return new long[0];
+    long end = offset + length < offset ? Long.MAX_VALUE : offset + length;
+    long[] out = new long[2 * Math.min(maxRanges, 64)];
+    int n = 0;
+    lock.lock();
+    try {
+      VDiskState vd = vdisks.get(vdiskId);
+      if (vd == null || vd.pieces.isEmpty()) return new long[0];
+      Map.Entry<Long, Piece> floor = vd.pieces.floorEntry(offset);
+      Long from = floor != null && floor.getValue().end > offset ? floor.getKey() : vd.pieces.higherKey(offset);
+      if (from == null) return new long[0];
+      for (Piece p : vd.pieces.tailMap(from, true).values()) {
+        if (p.start >= end) break;
+        long s = Math.max(p.start, offset);
+        long e = Math.min(p.end, end);
+        if (n > 0 && out[n - 1] == s) {
+          out[n - 1] = e; // touches the previous range
+          continue;
+        }
+        if (n / 2 == maxRanges) break;
+        if (n == out.length) out = Arrays.copyOf(out, out.length * 2);
+        out[n++] = s;
+        out[n++] = e;
+      }
+    } finally {
+      lock.unlock();
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  @Override
   public long undrainedBytes(long vdiskId) {
     lock.lock();
     try {

@@ -45,6 +45,14 @@ public interface OpLog extends AutoCloseable {
    */
   OpLogCapture capture(long vdiskId, long offset, int length);
 
+  /**
+   * Where vDisk {@code vdiskId} has undrained bytes inside {@code [offset, offset+length)}: ranges
+   * clipped to it, ascending, touching ones merged, packed as {@code start, end} pairs into one
+   * array ({@code [s0, e0, s1, e1, ...]}), at most {@code maxRanges} of them (when the answer holds
+   * {@code maxRanges}, ranges after the last may exist). A snapshot of the index at the call.
+   */
+  long[] undrainedRanges(long vdiskId, long offset, long length, int maxRanges);
+
   /** Undrained bytes currently held for vDisk {@code vdiskId} (record payload bytes). */
   long undrainedBytes(long vdiskId);
 

@@ -29,6 +29,7 @@ final class CommandTable {
     CommandTable t = new CommandTable();
     SpcCommands.register(t, settings);
     SbcCommands.register(t, settings);
+    SbcDataCommands.register(t, settings);
     ReservationCommands.register(t, settings);
     return t;
   }

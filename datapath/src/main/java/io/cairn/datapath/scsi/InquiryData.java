@@ -237,50 +237,103 @@ final class InquiryData {
   }
 
   /**
-   * B0h Block Limits (SBC-3 6.6.4), page length 3Ch. Only transfer limits are reported: no
-   * COMPARE AND WRITE, UNMAP, WRITE SAME or atomic writes are implemented, so their limits are 0.
+   * B0h Block Limits (SBC-3 6.6.4, SBC-4 6.6.4), page length 3Ch. Every limit is one the commands
+   * enforce (INVALID FIELD IN CDB or IN PARAMETER LIST beyond it), see {@link SbcDataCommands}.
    *
    * <pre>
-   *   5     MAXIMUM COMPARE AND WRITE LENGTH = 0
+   *   4     WSNZ = 0 (WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 goes to the last block)
+   *   5     MAXIMUM COMPARE AND WRITE LENGTH = 255 blocks
    *   6-7   OPTIMAL TRANSFER LENGTH GRANULARITY = physical / logical block size
    *   8-11  MAXIMUM TRANSFER LENGTH (blocks)       12-15 OPTIMAL TRANSFER LENGTH (blocks, 0 = none)
-   *   16-63 prefetch, unmap, write same, atomic limits = 0
+   *   16-19 MAXIMUM PREFETCH LENGTH = 0 (PRE-FETCH fetches nothing)
+   *   20-23 MAXIMUM UNMAP LBA COUNT = 512 MiB in blocks (the sum over one UNMAP's descriptors)
+   *   24-27 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT = 256
+   *   28-31 OPTIMAL UNMAP GRANULARITY = {@link #unmapGranularityBytes} in blocks
+   *   32-35 UGAVALID = 1 | UNMAP GRANULARITY ALIGNMENT = 0
+   *   36-43 MAXIMUM WRITE SAME LENGTH = 16 MiB in blocks
+   *   44-47 MAXIMUM ATOMIC TRANSFER LENGTH = 1 MiB in blocks (one OpLog record)
+   *   48-51 ATOMIC ALIGNMENT = 0, 52-55 ATOMIC TRANSFER LENGTH GRANULARITY = 0 (any block, any length)
+   *   56-63 MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY, MAXIMUM ATOMIC BOUNDARY SIZE = 0
    * </pre>
+   *
+   * A LUN without logical block provisioning management reports no UNMAP limits (0).
    */
   static byte[] blockLimits(LunInfo info, ScsiSettings settings) {
     byte[] d = vpd(VPD_BLOCK_LIMITS, 0x3C);
     int lbs = info.logicalBlockSize();
+    d[5] = (byte) SbcDataCommands.MAX_COMPARE_AND_WRITE_BLOCKS;
     put16(d, 6, info.physicalBlockSize() / lbs);
     put32(d, 8, settings.maxTransferLengthBytes() / lbs);
     put32(d, 12, settings.optimalTransferLengthBytes() / lbs);
+    if (provisioningManagement(info)) {
+      put32(d, 20, SbcDataCommands.MAX_UNMAP_BYTES / lbs);
+      put32(d, 24, SbcDataCommands.MAX_UNMAP_DESCRIPTORS);
+      put32(d, 28, Math.max(1, unmapGranularityBytes(info) / lbs));
+      put32(d, 32, 0x8000_0000L);
+    }
+    put64(d, 36, SbcDataCommands.MAX_WRITE_SAME_BYTES / lbs);
+    put32(d, 44, SbcDataCommands.maxAtomicBytes(settings) / lbs);
     return d;
   }
 
-  /** B1h Block Device Characteristics (SBC-3 6.6.2): MEDIUM ROTATION RATE 0001h, non-rotating medium. */
+  /**
+   * The OPTIMAL UNMAP GRANULARITY of a LUN, bytes: the extent-store slice (4 KiB, the unit that
+   * an unmap deallocates), doubled while the LUN would hold more than
+   * {@link #MAX_UNMAP_GRANULES} granules. Any multiple of the slice is a true hint (such an unmap
+   * releases everything it covers), and some initiators keep a bit per granule for the whole LUN
+   * (QEMU's iSCSI driver does, and fails to open a LUN whose map it cannot allocate), so a huge
+   * vDisk reports a coarser granule rather than ask for gigabytes of bitmap.
+   */
+  static long unmapGranularityBytes(LunInfo info) {
+    long g = SbcDataCommands.UNMAP_GRANULARITY_BYTES;
+    while (info.sizeBytes() / g > MAX_UNMAP_GRANULES) g <<= 1;
+    return g;
+  }
+
+  /** Most granules of {@link #unmapGranularityBytes} a LUN holds: 2^28 (a 32 MiB bitmap). */
+  static final long MAX_UNMAP_GRANULES = 1L << 28;
+
+  /**
+   * B1h Block Device Characteristics (SBC-3 6.6.2): MEDIUM ROTATION RATE 0001h, non-rotating
+   * medium; WABEREQ (byte 7 bits 7..6) = 01b: a read after SANITIZE BLOCK ERASE completes without
+   * error (it returns zeros); WACEREQ = 00b (no CRYPTOGRAPHIC ERASE).
+   */
   static byte[] blockDeviceCharacteristics() {
     byte[] d = vpd(VPD_BLOCK_DEVICE_CHARACTERISTICS, 0x3C);
     put16(d, 4, 0x0001);
+    d[7] = 0x40;
     return d;
   }
 
   /**
-   * B2h Logical Block Provisioning (SBC-3 6.6.5), page length 4. No provisioning command is
-   * implemented (LBPU, LBPWS, LBPWS10 = 0) and READ CAPACITY(16) reports LBPME = 0, so the LUN
-   * presents itself as fully provisioned (PROVISIONING TYPE 000b) even when the vDisk behind it is
-   * thin; {@link #provisioningManagement} turns this on once UNMAP exists.
+   * B2h Logical Block Provisioning (SBC-3 6.6.5, SBC-4 6.6.6), page length 4. A thin vDisk:
+   *
+   * <pre>
+   *   4  THRESHOLD EXPONENT = 0 (no provisioning thresholds)
+   *   5  LBPU = 1 (UNMAP), LBPWS = 1 (WRITE SAME(16) with UNMAP), LBPWS10 = 1 (WRITE SAME(10) with
+   *      UNMAP), LBPRZ = 001b (bits 4..2: a deallocated block reads zeros), ANC_SUP = 0 (no
+   *      anchored state), DP = 0
+   *   6  MINIMUM PERCENTAGE = 0, PROVISIONING TYPE = 010b (thin provisioned)
+   *   7  THRESHOLD PERCENTAGE = 0
+   * </pre>
+   *
+   * A LUN that is not thin reports nothing (PROVISIONING TYPE 000b, fully provisioned).
    */
   static byte[] logicalBlockProvisioning(LunInfo info) {
     byte[] d = vpd(VPD_LOGICAL_BLOCK_PROVISIONING, 4);
-    d[6] = (byte) (provisioningManagement(info) ? 0x02 : 0x00);
+    if (provisioningManagement(info)) {
+      d[5] = (byte) 0xE4;
+      d[6] = 0x02;
+    }
     return d;
   }
 
   /**
-   * Whether the LUN reports logical block provisioning management (LBPME, thin provisioning type).
-   * False until a provisioning command (UNMAP, WRITE SAME with UNMAP) is implemented: SBC-3 ties
-   * LBPME = 1 to them, and advertising it without them fails initiators that try them.
+   * Whether the LUN has logical block provisioning management (READ CAPACITY(16) LBPME, the thin
+   * provisioning type): every thin vDisk, since UNMAP, WRITE SAME with UNMAP and GET LBA STATUS
+   * work on it and deallocated blocks read zeros (LBPRZ).
    */
   static boolean provisioningManagement(LunInfo info) {
-    return false;
+    return info.thin();
   }
 }

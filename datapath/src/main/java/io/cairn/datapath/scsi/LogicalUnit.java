@@ -39,6 +39,15 @@ final class LogicalUnit {
   private final ConcurrentHashMap<Task.Key, Task> tasks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ItNexus, ArrayDeque<SenseCode>> unitAttentions = new ConcurrentHashMap<>();
   private volatile boolean softwareWriteProtect;
+  /** Sanitize state (SBC-4 4.11): one of the SANITIZE_* values. Guarded by this for changes. */
+  private volatile int sanitize = SANITIZE_IDLE;
+
+  static final int SANITIZE_IDLE = 0;
+  static final int SANITIZE_IN_PROGRESS = 1;
+  /** The last sanitize failed with AUSE = 0: only a sanitize that completes without error exits. */
+  static final int SANITIZE_FAILED_RESTRICTED = 2;
+  /** The last sanitize failed with AUSE = 1: EXIT FAILURE MODE may also exit. */
+  static final int SANITIZE_FAILED_UNRESTRICTED = 3;
   /** Settles when the last admitted ORDERED task has finished; later SIMPLE tasks wait for it. Guarded by this. */
   private CompletableFuture<Void> orderedTail;
 
@@ -168,6 +177,45 @@ final class LogicalUnit {
     reservations.nexusLost(nexus);
     copyResults.forget(nexus);
     return aborted;
+  }
+
+  /**
+   * Why a command may not run now because of a sanitize operation, or null: while one is in
+   * progress every command but those that run for any LUN (INQUIRY, REPORT LUNS, REQUEST SENSE)
+   * gets NOT READY, SANITIZE IN PROGRESS; after one failed, everything but SANITIZE gets MEDIUM
+   * ERROR, SANITIZE COMMAND FAILED. Not persisted, and not cleared by resets (a sanitize runs on).
+   */
+  SenseCode sanitizeCondition(boolean isSanitize) {
+    int state = sanitize;
+    if (state == SANITIZE_IN_PROGRESS) return SenseCode.SANITIZE_IN_PROGRESS;
+    if (state != SANITIZE_IDLE && !isSanitize) return SenseCode.SANITIZE_COMMAND_FAILED;
+    return null;
+  }
+
+  boolean sanitizeInProgress() {
+    return sanitize == SANITIZE_IN_PROGRESS;
+  }
+
+  /** Starts a sanitize operation; false when one is already in progress. */
+  synchronized boolean beginSanitize() {
+    if (sanitize == SANITIZE_IN_PROGRESS) return false;
+    sanitize = SANITIZE_IN_PROGRESS;
+    return true;
+  }
+
+  /** Ends the sanitize operation in progress: idle when it succeeded, else failure mode. */
+  synchronized void endSanitize(boolean ok, boolean ause) {
+    sanitize = ok ? SANITIZE_IDLE : ause ? SANITIZE_FAILED_UNRESTRICTED : SANITIZE_FAILED_RESTRICTED;
+  }
+
+  /**
+   * EXIT FAILURE MODE: leaves an unrestricted failure mode (or does nothing when there is none);
+   * false when the failure mode is restricted and must not be left that way.
+   */
+  synchronized boolean exitSanitizeFailureMode() {
+    if (sanitize == SANITIZE_FAILED_RESTRICTED) return false;
+    if (sanitize == SANITIZE_FAILED_UNRESTRICTED) sanitize = SANITIZE_IDLE;
+    return true;
   }
 
   boolean softwareWriteProtect() {

@@ -379,7 +379,8 @@ final class SbcCommands {
    *   0-7  RETURNED LOGICAL BLOCK ADDRESS (last LBA)   8-11 LOGICAL BLOCK LENGTH IN BYTES
    *   12   P_TYPE, PROT_EN = 0 (no protection information)
    *   13   P_I_EXPONENT = 0 | LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (log2 physical/logical)
-   *   14-15 LBPME (bit 7 of 14), LBPRZ = 0, LOWEST ALIGNED LOGICAL BLOCK ADDRESS = 0
+   *   14-15 LBPME (bit 7 of 14) and LBPRZ (bit 6) = 1 for a thin vDisk (deallocated blocks read
+   *         zeros), LOWEST ALIGNED LOGICAL BLOCK ADDRESS = 0
    *   16-31 reserved
    * </pre>
    */
@@ -393,7 +394,7 @@ final class SbcCommands {
     put64(d, 0, info.blockCount() - 1);
     put32(d, 8, info.logicalBlockSize());
     d[13] = (byte) (Integer.numberOfTrailingZeros(info.physicalBlockSize() / info.logicalBlockSize()) & 0x0F);
-    if (InquiryData.provisioningManagement(info)) d[14] = (byte) 0x80;
+    if (InquiryData.provisioningManagement(info)) d[14] = (byte) 0xC0;
     return CommandContext.dataIn(d, d.length, allocation);
   }
 

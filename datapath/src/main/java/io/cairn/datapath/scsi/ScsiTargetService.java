@@ -133,6 +133,10 @@ public final class ScsiTargetService implements ScsiService {
         byte[] ua = unit.takeUnitAttention(nexus);
         if (ua != null) return CompletableFuture.completedFuture(ScsiResponse.checkCondition(ua));
       }
+      if (!entry.has(CommandEntry.ANY_LUN)) {
+        SenseCode sanitizing = unit.sanitizeCondition(entry.opcode() == SbcDataCommands.SANITIZE);
+        if (sanitizing != null) return checkCondition(sanitizing);
+      }
       Task task = new Task(nexus, command, entry);
       CompletableFuture<?> barrier = unit.admit(task);
       if (!unit.reservations.loaded()) {

@@ -77,7 +77,9 @@ final class SpcCommands {
       sense = SenseData.of(SenseCode.LOGICAL_UNIT_NOT_SUPPORTED);
     } else {
       byte[] ua = ctx.unit.takeUnitAttention(ctx.nexus);
-      sense = ua != null ? ua : SenseData.of(SenseCode.NO_ADDITIONAL_SENSE);
+      sense = ua != null ? ua
+          : ctx.unit.sanitizeInProgress() ? SenseData.of(SenseCode.SANITIZE_IN_PROGRESS)
+          : SenseData.of(SenseCode.NO_ADDITIONAL_SENSE);
     }
     return CommandContext.dataIn(sense, sense.length, allocation);
   }

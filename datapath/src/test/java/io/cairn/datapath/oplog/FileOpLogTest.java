@@ -65,6 +65,33 @@ class FileOpLogTest {
   }
 
   @Test
+  void shouldListUndrainedRangesClippedMergedAndLimited() throws Exception {
+    try (FileOpLog log = FileOpLog.open(settings(dir))) {
+      appendSync(log, 1, 4096, bytes(1, 4096));      // [4096, 8192)
+      appendSync(log, 1, 8192, bytes(2, 1024));      // touches it: [4096, 9216)
+      appendSync(log, 1, 20480, bytes(3, 512));      // [20480, 20992)
+      appendSync(log, 1, 65536, bytes(4, 4096));     // [65536, 69632)
+      await(log.supersede(1, 6144, 1024));           // hole [6144, 7168)
+      appendSync(log, 2, 0, bytes(5, 4096));         // another vDisk
+
+      assertArrayEquals(new long[] {4096, 6144, 7168, 9216, 20480, 20992, 65536, 69632},
+          log.undrainedRanges(1, 0, 1 << 20, 16));
+      assertArrayEquals(new long[] {5000, 6144, 7168, 9216, 20480, 20600},
+          log.undrainedRanges(1, 5000, 20600 - 5000, 16), "clipped to the asked range");
+      assertArrayEquals(new long[] {4096, 6144, 7168, 9216}, log.undrainedRanges(1, 0, 1 << 20, 2), "at most 2 ranges");
+      assertArrayEquals(new long[0], log.undrainedRanges(1, 9216, 20480 - 9216, 16));
+      assertArrayEquals(new long[0], log.undrainedRanges(3, 0, 1 << 20, 16), "a vDisk the log never saw");
+      assertArrayEquals(new long[] {Long.MAX_VALUE - 4096, Long.MAX_VALUE - 1024},
+          rangesNearTheEnd(log), "no overflow next to 2^63");
+    }
+  }
+
+  private static long[] rangesNearTheEnd(FileOpLog log) throws Exception {
+    appendSync(log, 9, Long.MAX_VALUE - 4096, bytes(6, 3072));
+    return log.undrainedRanges(9, Long.MAX_VALUE - 8192, 8192, 4);
+  }
+
+  @Test
   void shouldCountUndrainedBytesOncePerByteAfterOverwrites() throws Exception {
     try (FileOpLog log = FileOpLog.open(settings(dir))) {
       appendSync(log, 1, 0, bytes(1, 8192));

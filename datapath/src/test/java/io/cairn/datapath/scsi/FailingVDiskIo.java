@@ -26,6 +26,28 @@ class FailingVDiskIo implements VDiskIo {
   }
 
   @Override
+  public CompletableFuture<Void> writeAtomic(long offset, ByteBuf data) {
+    return write(offset, data);
+  }
+
+  @Override
+  public CompletableFuture<Long> compareAndWrite(long offset, ByteBuf compare, ByteBuf data) {
+    compare.release();
+    data.release();
+    return CompletableFuture.failedFuture(new VDiskIoException(kind, "injected"));
+  }
+
+  @Override
+  public CompletableFuture<Void> unmap(long offset, long length) {
+    return CompletableFuture.failedFuture(new VDiskIoException(kind, "injected"));
+  }
+
+  @Override
+  public CompletableFuture<io.cairn.datapath.vdisk.Provisioning> provisioning(long offset, int maxRanges) {
+    return CompletableFuture.failedFuture(new VDiskIoException(kind, "injected"));
+  }
+
+  @Override
   public CompletableFuture<Void> flush() {
     return CompletableFuture.failedFuture(new VDiskIoException(kind, "injected"));
   }

@@ -139,35 +139,59 @@ class InquiryTest {
   void shouldReportHonestBlockLimits() {
     Outcome o = h.run(0, inquiry(1, 0xB0, 255)).assertGood();
 
-    byte[] expected = new byte[64];
-    System.arraycopy(hex("00 b0 003c 00 00 0008 00004000 00000000"), 0, expected, 0, 16);
-    // granularity 4096/512 = 8; max transfer 8 MiB / 512 = 16384 blocks; no optimal length;
-    // no prefetch, unmap, write same, atomic limits
+    byte[] expected = hex("""
+        00 b0 003c
+        00 ff 0008 00004000 00000000
+        00000000 00100000 00000100 00000008
+        80000000 0000000000008000 00000800
+        00000000 00000000 00000000 00000000""");
+    // WSNZ = 0; COMPARE AND WRITE up to 255 blocks; granularity 4096/512 = 8; max transfer 8 MiB /
+    // 512 = 16384 blocks; no optimal length; no prefetch; UNMAP up to 512 MiB (1048576 blocks) in
+    // up to 256 descriptors, granularity 8 blocks (a 4 KiB slice), UGAVALID with alignment 0;
+    // WRITE SAME up to 16 MiB (32768 blocks); atomic writes up to 1 MiB (2048 blocks), no
+    // alignment or granularity, no atomic boundaries
     assertArrayEquals(expected, o.data());
   }
 
   @Test
-  void shouldScaleBlockLimitsToFourKibLogicalBlocks() {
-    Outcome o = h.run(1, inquiry(1, 0xB0, 255)).assertGood();
-
-    assertArrayEquals(hex("00 b0 003c 00 00 0001 00000800 00000000"), Arrays.copyOf(o.data(), 16));
+  void shouldCoarsenTheUnmapGranularityOfAHugeLunSoAPerGranuleMapStaysSmall() {
+    // LUN 3: (2^32 + 16) blocks of 512 bytes, just over 2 TiB: 16 KiB granules (32 blocks)
+    byte[] d = h.run(3, inquiry(1, 0xB0, 255)).assertGood().data();
+    assertArrayEquals(hex("00000020 80000000"), Arrays.copyOfRange(d, 28, 36));
+    assertEquals(4096, InquiryData.unmapGranularityBytes(new io.cairn.datapath.target.LunInfo(1, "t", ScsiHarness.UUID0,
+        1L << 40, 512, 4096, false, true)), "1 TiB: 2^28 slices of 4 KiB");
+    assertEquals(4L << 20, InquiryData.unmapGranularityBytes(new io.cairn.datapath.target.LunInfo(1, "p", ScsiHarness.UUID0,
+        1L << 50, 512, 4096, false, true)), "1 PiB: 4 MiB");
   }
 
   @Test
-  void shouldReportNonRotatingMedium() {
+  void shouldScaleBlockLimitsToFourKibLogicalBlocksAndOmitUnmapLimitsOfAFullyProvisionedLun() {
+    Outcome o = h.run(1, inquiry(1, 0xB0, 255)).assertGood();
+
+    byte[] expected = hex("""
+        00 b0 003c
+        00 ff 0001 00000800 00000000
+        00000000 00000000 00000000 00000000
+        00000000 0000000000001000 00000100
+        00000000 00000000 00000000 00000000""");
+    assertArrayEquals(expected, o.data());
+  }
+
+  @Test
+  void shouldReportNonRotatingMediumAndReadableBlocksAfterBlockErase() {
     Outcome o = h.run(0, inquiry(1, 0xB1, 255)).assertGood();
 
     byte[] expected = new byte[64];
-    System.arraycopy(hex("00 b1 003c 0001"), 0, expected, 0, 6);
+    System.arraycopy(hex("00 b1 003c 0001 00 40"), 0, expected, 0, 8); // WABEREQ = 01b
     assertArrayEquals(expected, o.data());
   }
 
   @Test
-  void shouldAdvertiseNoProvisioningCommandsWhileUnmapIsUnsupported() {
-    Outcome o = h.run(0, inquiry(1, 0xB2, 255)).assertGood();
-
-    // LUN 0 is thin, but without UNMAP/WRITE SAME it presents as fully provisioned (LBPME = 0)
-    assertArrayEquals(hex("00 b2 0004 00 00 00 00"), o.data());
+  void shouldAdvertiseThinProvisioningWithUnmapWriteSameAndZeroedDeallocatedBlocks() {
+    // LBPU, LBPWS, LBPWS10, LBPRZ = 001b, ANC_SUP = 0; provisioning type 010b (thin)
+    assertArrayEquals(hex("00 b2 0004 00 e4 02 00"), h.run(0, inquiry(1, 0xB2, 255)).assertGood().data());
+    // LUN 1 is not thin: fully provisioned, no provisioning commands
+    assertArrayEquals(hex("00 b2 0004 00 00 00 00"), h.run(1, inquiry(1, 0xB2, 255)).assertGood().data());
   }
 
   @Test

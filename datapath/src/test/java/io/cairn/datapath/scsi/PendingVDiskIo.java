@@ -30,6 +30,13 @@ class PendingVDiskIo implements VDiskIo {
   }
 
   @Override
+  public synchronized CompletableFuture<Void> unmap(long offset, long length) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    pending.add(() -> ram.unmap(offset, length).thenAccept(f::complete));
+    return f;
+  }
+
+  @Override
   public synchronized CompletableFuture<Void> flush() {
     CompletableFuture<Void> f = new CompletableFuture<>();
     pending.add(() -> ram.flush().thenAccept(f::complete));

@@ -47,6 +47,90 @@ class RamVDiskIo implements VDiskIo {
     return CompletableFuture.completedFuture(null);
   }
 
+  /** Every unmap asked for, as {offset, length}. */
+  final List<long[]> unmaps = new ArrayList<>();
+  final AtomicInteger atomicWrites = new AtomicInteger();
+  final AtomicInteger compareAndWrites = new AtomicInteger();
+
+  @Override
+  public synchronized CompletableFuture<Void> writeAtomic(long offset, ByteBuf data) {
+    atomicWrites.incrementAndGet();
+    return write(offset, data);
+  }
+
+  @Override
+  public synchronized CompletableFuture<Long> compareAndWrite(long offset, ByteBuf compare, ByteBuf data) {
+    compareAndWrites.incrementAndGet();
+    try {
+      byte[] expected = new byte[compare.readableBytes()];
+      compare.getBytes(compare.readerIndex(), expected);
+      byte[] current = bytes(offset, expected.length);
+      for (int i = 0; i < expected.length; i++) {
+        if (current[i] != expected[i]) return CompletableFuture.completedFuture((long) i);
+      }
+      byte[] copy = new byte[data.readableBytes()];
+      data.getBytes(data.readerIndex(), copy);
+      put(offset, copy);
+      return CompletableFuture.completedFuture(-1L);
+    } finally {
+      compare.release();
+      data.release();
+    }
+  }
+
+  /** Whole pages inside the range are dropped (deallocated); partial ones are zeroed. */
+  @Override
+  public synchronized CompletableFuture<Void> unmap(long offset, long length) {
+    unmaps.add(new long[] {offset, length});
+    long end = offset + length;
+    if (length / PAGE > pages.size() + 2) {
+      // a huge range: visit the pages that exist, not every page of the range
+      for (Long page : new ArrayList<>(pages.keySet())) {
+        long ps = page * PAGE;
+        if (ps + PAGE <= offset || ps >= end) continue;
+        if (ps >= offset && ps + PAGE <= end) pages.remove(page);
+        else java.util.Arrays.fill(pages.get(page), (int) (Math.max(ps, offset) - ps), (int) (Math.min(end, ps + PAGE) - ps), (byte) 0);
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+    for (long at = offset; at < end; ) {
+      long page = at / PAGE;
+      long pageEnd = (page + 1) * PAGE;
+      if (at == page * PAGE && pageEnd <= end) {
+        pages.remove(page);
+      } else if (pages.containsKey(page)) {
+        byte[] p = pages.get(page);
+        java.util.Arrays.fill(p, (int) (at - page * PAGE), (int) (Math.min(end, pageEnd) - page * PAGE), (byte) 0);
+      }
+      at = Math.min(end, pageEnd);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** A page that exists is mapped; the vDisk is {@code size} bytes (LUN sizes of the harness do not matter here). */
+  @Override
+  public synchronized CompletableFuture<io.cairn.datapath.vdisk.Provisioning> provisioning(long offset, int maxRanges) {
+    long size = provisioningSize;
+    List<Long> ends = new ArrayList<>();
+    List<Boolean> mapped = new ArrayList<>();
+    long at = offset;
+    while (at < size && ends.size() < maxRanges) {
+      boolean m = pages.containsKey(at / PAGE);
+      long e = Math.min(size, (at / PAGE + 1) * PAGE);
+      while (e < size && pages.containsKey(e / PAGE) == m) e = Math.min(size, e + PAGE);
+      ends.add(e);
+      mapped.add(m);
+      at = e;
+    }
+    long[] es = ends.stream().mapToLong(Long::longValue).toArray();
+    boolean[] ms = new boolean[mapped.size()];
+    for (int i = 0; i < ms.length; i++) ms[i] = mapped.get(i);
+    return CompletableFuture.completedFuture(new io.cairn.datapath.vdisk.Provisioning(offset, es, ms));
+  }
+
+  /** Size the provisioning answer describes up to. */
+  long provisioningSize = 2048L * 512;
+
   @Override
   public CompletableFuture<Void> flush() {
     flushes.incrementAndGet();

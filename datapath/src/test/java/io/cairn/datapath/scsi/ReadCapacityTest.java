@@ -49,15 +49,16 @@ class ReadCapacityTest {
   }
 
   @Test
-  void shouldReportPhysicalBlockExponentInReadCapacity16() {
-    byte[] expected = concat(hex("00000000000007ff 00000200 00 03 0000"), new byte[16]);
+  void shouldReportPhysicalBlockExponentAndThinProvisioningInReadCapacity16() {
+    // byte 14: LBPME (a thin vDisk) and LBPRZ (its deallocated blocks read zeros)
+    byte[] expected = concat(hex("00000000000007ff 00000200 00 03 c000"), new byte[16]);
 
     assertArrayEquals(expected, h.run(0, readCapacity16(32)).assertGood().data());
   }
 
   @Test
   void shouldReportFullLastLbaInReadCapacity16() {
-    byte[] expected = concat(hex("000000010000000f 00000200 00 00 0000"), new byte[16]);
+    byte[] expected = concat(hex("000000010000000f 00000200 00 00 c000"), new byte[16]);
 
     assertArrayEquals(expected, h.run(3, readCapacity16(32)).assertGood().data());
   }
@@ -72,6 +73,7 @@ class ReadCapacityTest {
 
   @Test
   void shouldRejectUnknownServiceActionOfServiceActionIn16() {
-    h.run(0, cdb(0x9E, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)).assertInvalidField(1, 4);
+    // 10h is READ CAPACITY(16) and 12h GET LBA STATUS; 13h is not implemented
+    h.run(0, cdb(0x9E, 0x13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)).assertInvalidField(1, 4);
   }
 }

@@ -28,6 +28,12 @@ public record SenseCode(int key, int asc, int ascq) {
   /** NOT READY, LOGICAL UNIT NOT READY, CAUSE NOT REPORTABLE (04h/00h). */
   public static final SenseCode LOGICAL_UNIT_NOT_READY = new SenseCode(KEY_NOT_READY, 0x04, 0x00);
 
+  /** NOT READY, LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS (04h/1Bh). */
+  public static final SenseCode SANITIZE_IN_PROGRESS = new SenseCode(KEY_NOT_READY, 0x04, 0x1B);
+
+  /** MEDIUM ERROR, SANITIZE COMMAND FAILED (31h/03h): the last sanitize failed; the medium is in failure mode. */
+  public static final SenseCode SANITIZE_COMMAND_FAILED = new SenseCode(KEY_MEDIUM_ERROR, 0x31, 0x03);
+
   /** MEDIUM ERROR, WRITE ERROR (0Ch/00h). */
   public static final SenseCode WRITE_ERROR = new SenseCode(KEY_MEDIUM_ERROR, 0x0C, 0x00);
   /** MEDIUM ERROR, UNRECOVERED READ ERROR (11h/00h). */
