@@ -181,12 +181,12 @@ public final class NodeDirectory {
             return Behaviors.same();
           })
           .onMessage(Written.class, w -> {
-            if (!w.success()) ctx.getLog().warn("node directory: writing this node's entry failed; retrying at the next refresh");
+            if (!w.success() && up()) ctx.getLog().warn("node directory: writing this node's entry failed; retrying at the next refresh");
             if (w.info().equals(writing)) writing = null;
             return Behaviors.same();
           })
           .onMessage(Removed.class, r -> {
-            if (!r.success()) ctx.getLog().warn("node directory: removing the entry of {} failed", r.nodeId());
+            if (!r.success() && up()) ctx.getLog().warn("node directory: removing the entry of {} failed", r.nodeId());
             return Behaviors.same();
           })
           .onMessage(MembershipChanged.class, m -> {
@@ -221,6 +221,11 @@ public final class NodeDirectory {
           r -> new Written(info, r instanceof Replicator.UpdateSuccess));
     }
 
+    /** Whether this node is Up (while it leaves or stops, a failed ddata update is expected). */
+    private boolean up() {
+      return cluster.selfMember().status() == MemberStatus.up();
+    }
+
     private boolean isMember(long uid) {
       for (Member m : cluster.state().getMembers()) {
         if (m.uniqueAddress().longUid() == uid) return true;
@@ -228,8 +233,9 @@ public final class NodeDirectory {
       return false;
     }
 
-    /** Removes the entries the removed member (that incarnation) wrote. */
+    /** Removes the entries the removed member (that incarnation) wrote; a node on its way out leaves that to the others. */
     private void prune(Member removed) {
+      if (cluster.selfMember().status() != MemberStatus.up()) return;
       String address = removed.address().toString();
       long uid = removed.uniqueAddress().longUid();
       for (NodeInfo n : map.getEntries().values()) {
