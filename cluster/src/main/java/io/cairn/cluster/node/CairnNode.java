@@ -91,15 +91,17 @@ public final class CairnNode implements AutoCloseable {
   private final IscsiPortal portal;
   private final TargetCatalog catalog;
   private final ActorRef<ClusterConfig.Command> config;
+  private final NodeDirectory directory;
   private final CompletableFuture<Void> stopped;
 
   private CairnNode(CairnSettings settings, ActorSystem<Void> system, IscsiPortal portal, TargetCatalog catalog,
-      ActorRef<ClusterConfig.Command> config, CompletableFuture<Void> stopped) {
+      ActorRef<ClusterConfig.Command> config, NodeDirectory directory, CompletableFuture<Void> stopped) {
     this.settings = settings;
     this.system = system;
     this.portal = portal;
     this.catalog = catalog;
     this.config = config;
+    this.directory = directory;
     this.stopped = stopped;
   }
 
@@ -216,7 +218,7 @@ public final class CairnNode implements AutoCloseable {
           extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes())).toList(),
           oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
 
-      CairnNode node = new CairnNode(settings, system, portal, catalog, config, storageClosed);
+      CairnNode node = new CairnNode(settings, system, portal, catalog, config, directoryHolder.get(), storageClosed);
       if (settings.demo().enabled()) node.ensureDemo(settings.demo());
       return node;
     } catch (Exception | Error e) {
@@ -306,6 +308,11 @@ public final class CairnNode implements AutoCloseable {
 
   public TargetCatalog catalog() {
     return catalog;
+  }
+
+  /** The cluster's node directory as this node sees it (peers' endpoints, domains, disks). */
+  public NodeDirectory directory() {
+    return directory;
   }
 
   public int iscsiPort() {
