@@ -4,15 +4,19 @@ import io.cairn.cluster.cli.ContainerCommand;
 import io.cairn.cluster.cli.StatusCommand;
 import io.cairn.cluster.cli.VDiskCommand;
 import io.cairn.cluster.cli.VolumeGroupCommand;
+import io.cairn.cluster.local.ClusterCommand;
 import io.cairn.cluster.node.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code cairn} command: runs a node ({@code up}) or talks to one over its HTTP API. */
+/**
+ * The {@code cairn} command: runs a node ({@code up}), a local cluster of nodes in the background
+ * ({@code cluster up|down|status}), or talks to a node over its HTTP API.
+ */
 @Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
     description = "Cairn: scale-out block storage served over iSCSI.",
     subcommands = {UpCommand.class, StatusCommand.class, VDiskCommand.class, VolumeGroupCommand.class,
-        ContainerCommand.class, CommandLine.HelpCommand.class})
+        ContainerCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

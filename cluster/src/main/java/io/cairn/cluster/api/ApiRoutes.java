@@ -10,22 +10,29 @@ import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
 import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
+import io.cairn.actors.node.NodeDirectory;
+import io.cairn.actors.node.NodeInfo;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.cluster.node.NodeServices;
 import io.cairn.config.CairnSettings;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -46,8 +53,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * {@code {"error": CODE, "message": TEXT}} with the matching HTTP status. The CLI is a client of it.
  *
  * <pre>
- * GET    /api/status                    node, cluster members, disks, OpLog, cache, portal
- * GET    /api/vdisks                    every vDisk with its usage
+ * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal
+ * GET    /api/vdisks                    every vDisk with its usage and the node running its controller
  * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?, "readOnly"?}
  * GET    /api/vdisks/{name}
  * PATCH  /api/vdisks/{name}             {"readOnly": true|false}
@@ -70,10 +77,15 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(3);
+
   private final ActorSystem<?> system;
+  /** The vDisk controllers' shard ids, as sharding computes them (the entity's default extractor). */
+  private final HashCodeMessageExtractor<VDiskController.Command> shardIds;
 
   ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
+    this.shardIds = new HashCodeMessageExtractor<>(classic.settings().config().getInt("pekko.cluster.sharding.number-of-shards"));
   }
 
   @Override
@@ -113,14 +125,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     NodeServices.Services node = services();
     CairnSettings settings = node.storage().settings();
     Cluster cluster = Cluster.get(system);
+    NodeDirectory.View directory = node.directory().get();
     List<Map<String, Object>> members = new ArrayList<>();
-    for (Member m : cluster.state().getMembers()) {
-      Map<String, Object> mm = new LinkedHashMap<>();
-      mm.put("address", m.address().toString());
-      mm.put("status", m.status().toString());
-      mm.put("roles", m.getRoles());
-      members.add(mm);
-    }
+    for (Member m : cluster.state().getMembers()) members.add(memberJson(m, cluster, directory));
     return config().thenApply(view -> {
       Map<String, Object> out = new LinkedHashMap<>();
       Map<String, Object> self = new LinkedHashMap<>();
@@ -136,6 +143,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       cl.put("leader", cluster.state().getLeader() == null ? null : cluster.state().getLeader().toString());
       cl.put("members", members);
       cl.put("unreachable", cluster.state().getUnreachable().size());
+      cl.put("domains", domainsJson(directory));
       out.put("cluster", cl);
       out.put("disks", node.storage().extentStore().disks());
       out.put("oplog", node.storage().oplog().stats());
@@ -150,19 +158,64 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     });
   }
 
+  /**
+   * One member as Pekko sees it (address, status, reachability, roles) with what its node
+   * published in the node directory (identity, domains, endpoints, disks), when it has.
+   */
+  private static Map<String, Object> memberJson(Member m, Cluster cluster, NodeDirectory.View directory) {
+    Map<String, Object> mm = new LinkedHashMap<>();
+    mm.put("address", m.address().toString());
+    mm.put("status", m.status().toString());
+    mm.put("roles", m.getRoles());
+    mm.put("reachable", !cluster.state().getUnreachable().contains(m));
+    mm.put("self", m.equals(cluster.selfMember()));
+    NodeInfo info = directory.published().values().stream()
+        .filter(n -> n.uid() == m.uniqueAddress().longUid() && n.address().equals(m.address().toString()))
+        .findFirst().orElse(null);
+    if (info == null) return mm; // not published yet (joining) or not seen here yet
+    mm.put("nodeId", info.nodeId());
+    mm.put("block", info.block());
+    mm.put("rack", info.rack());
+    mm.put("iscsiPortals", info.iscsiPortals());
+    mm.put("management", info.management().toString());
+    mm.put("aeron", info.aeron().toString());
+    List<Map<String, Object>> disks = new ArrayList<>();
+    for (NodeInfo.Disk d : info.disks()) {
+      Map<String, Object> dj = new LinkedHashMap<>();
+      dj.put("diskId", d.id());
+      dj.put("tier", d.tier());
+      dj.put("capacityBytes", d.capacityBytes());
+      dj.put("usedBytes", d.usedBytes());
+      disks.add(dj);
+    }
+    mm.put("disks", disks);
+    mm.put("oplogBytes", info.oplogBytes());
+    return mm;
+  }
+
+  /** How many distinct nodes, blocks and racks the Up and reachable members span (availability domains). */
+  private static Map<String, Object> domainsJson(NodeDirectory.View directory) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("nodes", directory.members().size());
+    d.put("blocks", directory.members().stream().map(NodeInfo::block).distinct().count());
+    d.put("racks", directory.members().stream().map(NodeInfo::rack).distinct().count());
+    return d;
+  }
+
   private CompletionStage<HttpResponse> listVDisks() {
-    return config().thenCompose(view -> {
+    return config().thenCombine(controllerPlacement(), (view, placement) -> {
       List<CompletableFuture<Map<String, Object>>> all = view.vdisks().stream()
-          .map(v -> vdiskJson(view, v).toCompletableFuture()).toList();
+          .map(v -> vdiskJson(view, v, placement).toCompletableFuture()).toList();
       return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
           .thenApply(x -> ok(all.stream().map(CompletableFuture::join).toList()));
-    });
+    }).thenCompose(response -> response);
   }
 
   private CompletionStage<HttpResponse> getVDisk(String name) {
-    return config().thenCompose(view -> view.vdisk(name)
-        .map(v -> vdiskJson(view, v).thenApply(ApiRoutes::ok))
-        .orElseGet(() -> CompletableFuture.completedFuture(error(StatusCodes.NOT_FOUND, "NOT_FOUND", "vDisk '" + name + "' does not exist"))));
+    return config().thenCombine(controllerPlacement(), (view, placement) -> view.vdisk(name)
+        .map(v -> vdiskJson(view, v, placement).thenApply(ApiRoutes::ok))
+        .orElseGet(() -> CompletableFuture.completedFuture(error(StatusCodes.NOT_FOUND, "NOT_FOUND", "vDisk '" + name + "' does not exist"))))
+        .thenCompose(response -> response);
   }
 
   private CompletionStage<HttpResponse> createVDisk(String body) {
@@ -289,6 +342,39 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   // --- JSON shapes ----------------------------------------------------------------------------
 
   private CompletionStage<Map<String, Object>> vdiskJson(ConfigView view, VDiskSpec v) {
+    return vdiskJson(view, v, Map.of());
+  }
+
+  /**
+   * Which node runs the controller of each vDisk shard that has started: shard id to node id (or
+   * Artery address when the node has not published a directory entry). Empty when sharding does
+   * not answer in time: the placement is then simply not shown.
+   */
+  private CompletionStage<Map<String, String>> controllerPlacement() {
+    NodeDirectory.View directory = services().directory().get();
+    Address selfAddress = Cluster.get(system).selfMember().address();
+    return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
+            ClusterSharding.get(system).shardState(),
+            r -> new GetClusterShardingStats(VDiskController.ENTITY_TYPE_KEY, PLACEMENT_TIMEOUT, r),
+            PLACEMENT_TIMEOUT.plusSeconds(1), system.scheduler())
+        .handle((stats, err) -> {
+          Map<String, String> out = new HashMap<>();
+          if (stats == null) return out;
+          stats.getRegions().forEach((address, region) -> {
+            // The local region reports the local address, which has no host.
+            Address a = address.host().isDefined() ? address : selfAddress;
+            String node = directory.publishedAt(a.toString()).map(NodeInfo::nodeId).orElse(a.toString());
+            region.getStats().keySet().forEach(shard -> out.put(shard, node));
+          });
+          return out;
+        });
+  }
+
+  private String shardOf(long vdiskId) {
+    return shardIds.shardId(Long.toString(vdiskId));
+  }
+
+  private CompletionStage<Map<String, Object>> vdiskJson(ConfigView view, VDiskSpec v, Map<String, String> placement) {
     String iqn = view.volumeGroup(v.volumeGroup()).map(VolumeGroupSpec::iqn).orElse(null);
     return controller(v.id()).<VDiskController.Stats>ask(VDiskController.GetStats::new, TIMEOUT)
         .handle((stats, err) -> {
@@ -306,6 +392,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
           out.put("lun", v.lun());
           out.put("readOnly", v.readOnly());
           out.put("url", "iscsi://" + services().portalAddress() + "/" + iqn + "/" + v.lun());
+          String controllerNode = placement.get(shardOf(v.id()));
+          if (controllerNode != null) out.put("controllerNode", controllerNode);
           if (stats != null && stats.active()) {
             Map<String, Object> usage = new LinkedHashMap<>();
             usage.put("mappedBytes", stats.mappedBlocks() * (long) services().storage().extentSize());

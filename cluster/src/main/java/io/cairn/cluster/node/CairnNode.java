@@ -1,15 +1,22 @@
 package io.cairn.cluster.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.node.CatalogMirror;
+import io.cairn.actors.node.NodeDirectory;
+import io.cairn.actors.node.NodeInfo;
 import io.cairn.actors.node.NodeStorage;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.reservation.ShardedReservationStore;
 import io.cairn.actors.vdisk.ControllerDrainSink;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CairnSettings;
+import io.cairn.config.ClusterSettings;
+import io.cairn.config.HostPort;
+import io.cairn.config.JournalSettings;
 import io.cairn.config.DemoSettings;
 import io.cairn.config.IscsiSettings;
 import io.cairn.datapath.cache.UnifiedCache;
@@ -31,7 +38,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +50,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -81,21 +91,24 @@ public final class CairnNode implements AutoCloseable {
   private final IscsiPortal portal;
   private final TargetCatalog catalog;
   private final ActorRef<ClusterConfig.Command> config;
+  private final NodeDirectory directory;
   private final CompletableFuture<Void> stopped;
 
   private CairnNode(CairnSettings settings, ActorSystem<Void> system, IscsiPortal portal, TargetCatalog catalog,
-      ActorRef<ClusterConfig.Command> config, CompletableFuture<Void> stopped) {
+      ActorRef<ClusterConfig.Command> config, NodeDirectory directory, CompletableFuture<Void> stopped) {
     this.settings = settings;
     this.system = system;
     this.portal = portal;
     this.catalog = catalog;
     this.config = config;
+    this.directory = directory;
     this.stopped = stopped;
   }
 
   /** Starts a node from a fully resolved configuration (see {@code cairn-node.conf}). */
   public static CairnNode start(Config conf) throws Exception {
     CairnSettings settings = CairnSettings.from(conf);
+    conf = journalConfig(settings.journal()).withFallback(conf);
     Path dataDir = settings.node().dataDir();
     Files.createDirectories(dataDir);
     FileChannel lockChannel = FileChannel.open(dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -105,7 +118,8 @@ public final class CairnNode implements AutoCloseable {
       throw new IllegalStateException("data directory " + dataDir + " is in use by another Cairn node");
     }
 
-    log.info("node {} starting, data under {}", settings.node().id(), dataDir);
+    log.info("node {} (block {}, rack {}) starting, data under {}, journal {}", settings.node().id(), settings.node().block(),
+        settings.node().rack(), dataDir, settings.journal().type().settingName);
     UnifiedCache cache = UnifiedCache.create(settings.cache());
     FileExtentStore extentStore = FileExtentStore.open(settings.disks(), settings.extentStore(), cache);
     FileOpLog oplog = FileOpLog.open(settings.oplog());
@@ -141,7 +155,10 @@ public final class CairnNode implements AutoCloseable {
     system.getWhenTerminated().whenComplete((done, err) -> closeStorage.run());
 
     try {
-      joinCluster(system, conf);
+      joinCluster(system, settings.cluster());
+      // Each statement of the plugin's script is IF NOT EXISTS or fails harmlessly once the schema
+      // exists (errors are skipped statement by statement), so nodes starting together on one
+      // shared database all end up with the one schema.
       SchemaUtils.createIfNotExists(system).toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
       ActorRef<ClusterConfig.Command> config = ClusterSingleton.get(system).init(SingletonActor.of(
@@ -182,11 +199,26 @@ public final class CairnNode implements AutoCloseable {
         IscsiSettings.Portal p = iscsi.additionalPortals().get(i);
         portals.add(p.host() + ":" + portal.boundPorts().get(i + 1) + "," + p.portalGroupTag());
       }
+      // The directory entry needs the bound management port, the API needs the directory: the
+      // holder is filled in before the endpoint answers its first request.
+      AtomicReference<NodeDirectory> directoryHolder = new AtomicReference<>();
       NodeServices.get(system).set(new NodeServices.Services(storage, config, catalog, portalAddress,
-          portal::stats, cache::stats, List.copyOf(portals)));
-      PekkoManagement.get(system).start().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+          portal::stats, cache::stats, List.copyOf(portals), () -> {
+            NodeDirectory d = directoryHolder.get();
+            return d == null ? NodeDirectory.View.EMPTY : d.view();
+          }));
+      int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
+          .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
+      HostPort management = new HostPort(advertised(settings.management().host(), settings), managementPort);
+      Cluster cluster = Cluster.get(system);
+      List<String> advertisedPortals = List.copyOf(portals);
+      directoryHolder.set(NodeDirectory.start(system, () -> new NodeInfo(settings.node().id(), settings.node().block(),
+          settings.node().rack(), cluster.selfMember().address().toString(), cluster.selfMember().uniqueAddress().longUid(),
+          new HostPort(settings.cluster().host(), settings.replication().aeronPort()), advertisedPortals, management,
+          extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes())).toList(),
+          oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
 
-      CairnNode node = new CairnNode(settings, system, portal, catalog, config, storageClosed);
+      CairnNode node = new CairnNode(settings, system, portal, catalog, config, directoryHolder.get(), storageClosed);
       if (settings.demo().enabled()) node.ensureDemo(settings.demo());
       return node;
     } catch (Exception | Error e) {
@@ -203,18 +235,45 @@ public final class CairnNode implements AutoCloseable {
         chap.mutual() ? ChapCredentials.of(chap.mutualUser(), chap.mutualSecret()) : null);
   }
 
-  private static void joinCluster(ActorSystem<Void> system, Config conf) {
+  /**
+   * Without seeds the node founds a cluster of its own; with seeds it joins the first seed that
+   * answers (the first seed founds the cluster when none answers: Pekko's seed-node process).
+   */
+  private static void joinCluster(ActorSystem<Void> system, ClusterSettings settings) {
     Cluster cluster = Cluster.get(system);
-    List<String> seeds = conf.getStringList("cairn.cluster.seeds");
-    if (seeds.isEmpty()) {
+    if (!settings.joinsSeeds()) {
+      log.info("no seed nodes: founding a cluster at {}", cluster.selfMember().address());
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     } else {
-      List<Address> addresses = seeds.stream().map(s -> {
-        int colon = s.lastIndexOf(':');
-        return new Address("pekko", system.name(), s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
-      }).toList();
+      List<Address> addresses = settings.seeds().stream()
+          .map(s -> new Address("pekko", system.name(), s.host(), s.port())).toList();
+      log.info("joining the cluster through seed nodes {}", addresses);
       cluster.manager().tell(new JoinSeedNodes(addresses));
     }
+  }
+
+  /**
+   * The pekko-persistence-jdbc database every journal plugin shares ({@code use-shared-db =
+   * "cairn"} in {@code cairn-node.conf}), from the validated journal settings.
+   */
+  static Config journalConfig(JournalSettings journal) {
+    Map<String, Object> db = new HashMap<>();
+    db.put("url", journal.url());
+    db.put("user", journal.user());
+    db.put("password", journal.password());
+    db.put("driver", journal.driver());
+    db.put("numThreads", journal.maxConnections());
+    db.put("maxConnections", journal.maxConnections());
+    db.put("minConnections", 1);
+    Map<String, Object> shared = new HashMap<>();
+    shared.put("profile", journal.slickProfile());
+    shared.put("db", db);
+    return ConfigFactory.empty().withValue("pekko-persistence-jdbc.shared-databases.cairn", ConfigValueFactory.fromMap(shared));
+  }
+
+  /** The address other nodes reach a listener at: the cluster host when it binds a wildcard address. */
+  private static String advertised(String host, CairnSettings settings) {
+    return host.equals("0.0.0.0") || host.equals("::") ? settings.cluster().host() : host;
   }
 
   /** Creates the demo objects once per cluster; retries while the configuration singleton starts. */
@@ -249,6 +308,11 @@ public final class CairnNode implements AutoCloseable {
 
   public TargetCatalog catalog() {
     return catalog;
+  }
+
+  /** The cluster's node directory as this node sees it (peers' endpoints, domains, disks). */
+  public NodeDirectory directory() {
+    return directory;
   }
 
   public int iscsiPort() {

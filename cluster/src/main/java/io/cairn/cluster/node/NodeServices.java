@@ -1,6 +1,7 @@
 package io.cairn.cluster.node;
 
 import io.cairn.actors.config.ClusterConfig;
+import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeStorage;
 import io.cairn.datapath.target.TargetCatalog;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,10 +25,11 @@ public final class NodeServices implements Extension {
    * @param catalog the targets exported by this node's portal
    * @param portalAddress host:port of this node's first iSCSI portal
    * @param portals every iSCSI portal of this node as {@code host:port,tpgt} (multipath)
+   * @param directory the node directory's current view ({@link NodeDirectory.View#EMPTY} until it starts)
    */
   public record Services(NodeStorage storage, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
       String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats,
-      java.util.List<String> portals) {}
+      java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory) {}
 
   private final AtomicReference<Services> services = new AtomicReference<>();
 

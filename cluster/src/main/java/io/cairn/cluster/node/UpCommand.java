@@ -26,8 +26,14 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Data directory (default ./var).")
   Path dataDir;
 
-  @Option(names = "--node-id", description = "Node id (default node-1).")
+  @Option(names = "--node-id", description = "Node id, unique in the cluster (default node-<host>-<artery port>).")
   String nodeId;
+
+  @Option(names = "--block", description = "Availability domain: the node's block (default block-<node id>).")
+  String block;
+
+  @Option(names = "--rack", description = "Availability domain: the rack of the node's block (default rack-1).")
+  String rack;
 
   @Option(names = "--host", description = "Address the portal, management and Artery bind to (default 127.0.0.1).")
   String host;
@@ -45,8 +51,26 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--artery-port", description = "Cluster (Artery) port (default 25520).")
   Integer arteryPort;
 
-  @Option(names = "--seed", description = "Seed node host:artery-port to join (repeatable; none = found a new cluster).")
+  @Option(names = "--seed", paramLabel = "HOST:PORT",
+      description = "Seed node (Artery endpoint) to join (repeatable, same list on every node; none = found a new cluster).")
   List<String> seeds;
+
+  @Option(names = "--aeron-port", description = "UDP port of the replication (Aeron) endpoint (default artery port + 100).")
+  Integer aeronPort;
+
+  @Option(names = "--journal", paramLabel = "TYPE",
+      description = "Journal database: embedded, h2-tcp or postgres (default: from --journal-url; none = embedded).")
+  String journalType;
+
+  @Option(names = "--journal-url", paramLabel = "JDBC-URL",
+      description = "Shared journal: jdbc:h2:tcp://HOST:PORT/NAME or jdbc:postgresql://HOST:PORT/DB.")
+  String journalUrl;
+
+  @Option(names = "--journal-user", description = "Journal database user.")
+  String journalUser;
+
+  @Option(names = "--journal-password", description = "Journal database password (or $CAIRN_JOURNAL_PASSWORD).")
+  String journalPassword;
 
   @Option(names = "--no-demo", description = "Do not create the demo volume group and vDisk.")
   boolean noDemo;
@@ -79,6 +103,14 @@ public final class UpCommand implements Callable<Integer> {
   Config resolve() {
     Map<String, Object> overrides = new HashMap<>();
     if (nodeId != null) overrides.put("cairn.node.id", nodeId);
+    if (block != null) overrides.put("cairn.node.block", block);
+    if (rack != null) overrides.put("cairn.node.rack", rack);
+    if (aeronPort != null) overrides.put("cairn.replication.aeron-port", aeronPort);
+    if (journalType != null) overrides.put("cairn.journal.type", journalType);
+    if (journalUrl != null) overrides.put("cairn.journal.url", journalUrl);
+    if (journalUser != null) overrides.put("cairn.journal.user", journalUser);
+    String password = journalPassword != null ? journalPassword : System.getenv("CAIRN_JOURNAL_PASSWORD");
+    if (password != null) overrides.put("cairn.journal.password", password);
     if (host != null) {
       overrides.put("cairn.iscsi.host", host);
       overrides.put("cairn.management.host", host);
@@ -95,7 +127,7 @@ public final class UpCommand implements Callable<Integer> {
   }
 
   /**
-   * Layers the configuration: flags, then {@code -D} system properties, then the operator's file, then {@code cairn-node.conf}, then
+   * Layers the configuration: flags (and {@code $CAIRN_JOURNAL_PASSWORD}), then {@code -D} system properties, then the operator's file, then {@code cairn-node.conf}, then
    * application.conf and the libraries' reference.conf; the data directory is made absolute
    * before substitutions (the journal URL) are resolved.
    */
@@ -116,7 +148,8 @@ public final class UpCommand implements Callable<Integer> {
     String portal = s.iscsi().host() + ":" + node.iscsiPort();
     String iqn = s.iscsi().iqnPrefix() + ":" + s.demo().volumeGroup();
     StringBuilder b = new StringBuilder();
-    b.append("\nCairn node ").append(s.node().id()).append(" is up.\n")
+    b.append("\nCairn node ").append(s.node().id()).append(" is up (block ").append(s.node().block())
+        .append(", rack ").append(s.node().rack()).append(").\n")
         .append("  iSCSI portal:     ").append(portal).append('\n');
     for (int i = 0; i < s.iscsi().additionalPortals().size(); i++) {
       var p = s.iscsi().additionalPortals().get(i);
@@ -124,6 +157,12 @@ public final class UpCommand implements Callable<Integer> {
           .append(" (tpgt ").append(p.portalGroupTag()).append(")\n");
     }
     b.append("  management API:   http://").append(s.management().host()).append(':').append(s.management().port()).append("/api/status\n")
+        .append("  cluster (Artery): ").append(s.cluster().artery())
+        .append(s.cluster().joinsSeeds() ? ", seeds " + s.cluster().seeds() : ", founding its own cluster").append('\n')
+        .append("  replication:      ").append(s.cluster().host()).append(':').append(s.replication().aeronPort())
+        .append(" (Aeron, UDP)\n")
+        .append("  journal:          ").append(s.journal().type().settingName)
+        .append(s.journal().shared() ? " " + s.journal().url() : "").append('\n')
         .append("  data directory:   ").append(s.node().dataDir()).append('\n');
     if (s.demo().enabled()) {
       b.append("  demo vDisk:       ").append(s.demo().vdisk()).append(" (LUN 0 of ").append(iqn).append(")\n\n")
