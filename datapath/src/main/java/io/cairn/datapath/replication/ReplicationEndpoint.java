@@ -226,9 +226,16 @@ public final class ReplicationEndpoint implements AutoCloseable {
     return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), settings.idleMaxParkNs());
   }
 
+  /**
+   * Threads named {@code name}, daemon. Aeron renames the threads it gets from a factory (to its
+   * agent's role name) before starting them, so the name is set again when the thread starts.
+   */
   private static java.util.concurrent.ThreadFactory named(String name) {
     return r -> {
-      Thread t = new Thread(r, name);
+      Thread t = new Thread(() -> {
+        Thread.currentThread().setName(name);
+        r.run();
+      }, name);
       t.setDaemon(true);
       return t;
     };
