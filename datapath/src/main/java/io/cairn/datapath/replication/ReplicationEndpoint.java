@@ -53,6 +53,7 @@ import org.agrona.IoUtil;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -103,6 +104,13 @@ public final class ReplicationEndpoint implements AutoCloseable {
   static final int COMMAND_LIMIT = 256;
   /** How often the poll thread checks its peers against the directory. */
   static final long PEER_CHECK_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * Sleep of the idle Aeron client conductor (driver keepalives, registration replies): bounds how
+   * long a new publication takes to resolve, nothing on the data path.
+   */
+  static final long CLIENT_CONDUCTOR_SLEEP_MS = 10;
+  /** Sleep of the driver's idle async executor (name resolution and other slow driver work). */
+  static final long ASYNC_EXECUTOR_SLEEP_MS = 10;
   /** Longest NACK message sent, in characters. */
   static final int MAX_NACK_MESSAGE = 1024;
 
@@ -190,7 +198,8 @@ public final class ReplicationEndpoint implements AutoCloseable {
         .dirDeleteOnShutdown(true)
         .warnIfDirectoryExists(false)
         .threadingMode(ThreadingMode.SHARED)
-        .sharedIdleStrategy(idleStrategy())
+        .sharedIdleStrategy(new SleepingIdleStrategy(settings.idleMaxParkNs()))
+        .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(ASYNC_EXECUTOR_SLEEP_MS))
         .sharedThreadFactory(named("cairn-aeron-" + node + "-driver"))
         .asyncExecutorThreadFactory(named("cairn-aeron-" + node + "-driver-async"))
         .publicationTermBufferLength(settings.termLength())
@@ -204,7 +213,7 @@ public final class ReplicationEndpoint implements AutoCloseable {
     aeron = Aeron.connect(new Aeron.Context()
         .aeronDirectoryName(driver.aeronDirectoryName())
         .threadFactory(named("cairn-aeron-" + node + "-client"))
-        .idleStrategy(new SleepingMillisIdleStrategy(1))
+        .idleStrategy(new SleepingMillisIdleStrategy(CLIENT_CONDUCTOR_SLEEP_MS))
         .errorHandler(t -> LOG.warn("Aeron client of {}: {}", node, t.toString())));
     String channel = new PeerDirectory.PeerAddress(settings.bindHost(), settings.port()).channel();
     subscription = aeron.addSubscription(channel, settings.streamId());
