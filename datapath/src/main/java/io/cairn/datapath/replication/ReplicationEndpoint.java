@@ -94,6 +94,12 @@ import org.slf4j.LoggerFactory;
  * frame damaged), or a damaged reply, re-sends the request up to {@code maxChecksumRetries} times;
  * every request type is idempotent, so a re-send is harmless. A response for a request that has
  * completed (timed out) is dropped. A damaged frame is never handed to a handler.
+ *
+ * <p>A publication stays open while its peer is down: Aeron keeps offering the connection, and it
+ * reconnects by itself once the peer's endpoint is back on the same address (until then sends fail
+ * NOT_CONNECTED at once). {@link #closePeer} drops it when the peer leaves for good; a peer that the
+ * directory no longer knows, or knows at another address, is dropped on the next send or within
+ * {@link #PEER_CHECK_INTERVAL_NS}.
  */
 public final class ReplicationEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationEndpoint.class);
@@ -565,6 +571,7 @@ public final class ReplicationEndpoint implements AutoCloseable {
       return true;
     }
     if (r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
+      counters.backPressured.incrementAndGet();
       if (now - o.offerUntilNs < 0) return false;
       fail(o, Status.BACK_PRESSURED, "peer " + p + " did not take a " + FrameType.name(o.type) + " frame within "
           + ms(settings.backPressureTimeoutNs()) + " (back-pressure)");
@@ -1111,7 +1118,10 @@ public final class ReplicationEndpoint implements AutoCloseable {
     }
   }
 
-  /** Endpoint counters (monotonic since start). */
+  /**
+   * Endpoint counters (monotonic since start). {@code backPressured} counts offers refused with
+   * BACK_PRESSURED or ADMIN_ACTION (each retry counts).
+   */
   public record Stats(
       long framesSent,
       long bytesSent,
@@ -1123,7 +1133,8 @@ public final class ReplicationEndpoint implements AutoCloseable {
       long lateResponses,
       long compressedFrames,
       long droppedByFault,
-      long corruptedByFault) {}
+      long corruptedByFault,
+      long backPressured) {}
 
   private static final class Counters {
     final AtomicLong framesSent = new AtomicLong();
@@ -1137,11 +1148,12 @@ public final class ReplicationEndpoint implements AutoCloseable {
     final AtomicLong compressedFrames = new AtomicLong();
     final AtomicLong droppedByFault = new AtomicLong();
     final AtomicLong corruptedByFault = new AtomicLong();
+    final AtomicLong backPressured = new AtomicLong();
 
     Stats snapshot() {
       return new Stats(framesSent.get(), bytesSent.get(), framesReceived.get(), damagedFrames.get(),
           checksumNacksSent.get(), checksumRetries.get(), timeouts.get(), lateResponses.get(), compressedFrames.get(),
-          droppedByFault.get(), corruptedByFault.get());
+          droppedByFault.get(), corruptedByFault.get(), backPressured.get());
     }
   }
 }

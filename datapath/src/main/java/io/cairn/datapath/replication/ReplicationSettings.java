@@ -126,6 +126,12 @@ public record ReplicationSettings(
         idleMaxParkNs, handlerThreads);
   }
 
+  public ReplicationSettings withBackPressureTimeoutNs(long ns) {
+    return new ReplicationSettings(nodeId, bindHost, port, aeronBaseDir, streamId, termLength, mtuLength,
+        requestTimeoutNs, connectTimeoutNs, ns, peerLivenessTimeoutNs, maxChecksumRetries, compressThresholdBytes,
+        idleMaxParkNs, handlerThreads);
+  }
+
   public ReplicationSettings withMaxChecksumRetries(int n) {
     return new ReplicationSettings(nodeId, bindHost, port, aeronBaseDir, streamId, termLength, mtuLength,
         requestTimeoutNs, connectTimeoutNs, backPressureTimeoutNs, peerLivenessTimeoutNs, n, compressThresholdBytes,

@@ -31,6 +31,8 @@ final class EndpointFixture implements AutoCloseable {
   final PeerDirectory directory = addresses::get;
   final Map<String, ReplicationEndpoint> endpoints = new ConcurrentHashMap<>();
   final Map<String, RecordingHandlers> handlers = new ConcurrentHashMap<>();
+  /** While a node has a latch here, its directory lookups (made on its poll thread) wait on it. */
+  final Map<String, java.util.concurrent.CountDownLatch> stalls = new ConcurrentHashMap<>();
 
   EndpointFixture() throws IOException {
     Path shm = Path.of("/dev/shm");
@@ -59,13 +61,29 @@ final class EndpointFixture implements AutoCloseable {
   ReplicationEndpoint start(ReplicationSettings s, ReplicaHandlers h) {
     addresses.put(s.nodeId(), new PeerDirectory.PeerAddress(s.bindHost(), s.port()));
     if (h instanceof RecordingHandlers r) handlers.put(s.nodeId(), r);
-    ReplicationEndpoint e = ReplicationEndpoint.start(s, directory, h);
+    ReplicationEndpoint e = ReplicationEndpoint.start(s, directoryOf(s.nodeId()), h);
     endpoints.put(s.nodeId(), e);
     return e;
   }
 
+  /** The shared directory as node {@code self} sees it (stallable, see {@link #stalls}). */
+  PeerDirectory directoryOf(String self) {
+    return id -> {
+      java.util.concurrent.CountDownLatch l = stalls.get(self);
+      if (l != null) {
+        try {
+          l.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return addresses.get(id);
+    };
+  }
+
   @Override
   public void close() {
+    stalls.values().forEach(java.util.concurrent.CountDownLatch::countDown);
     for (ReplicationEndpoint e : endpoints.values()) e.close();
     IoUtil.delete(baseDir.toFile(), true);
   }

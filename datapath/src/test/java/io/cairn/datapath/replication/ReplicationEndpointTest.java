@@ -299,6 +299,45 @@ class ReplicationEndpointTest {
   }
 
   @Test
+  void shouldRetryBackPressuredOffersAndFailThemWhenThePeerStaysStalled() throws Exception {
+    int term = 64 << 10; // largest message 8 KiB, publication window 32 KiB
+    ReplicationEndpoint a = fx.start("a", 0, s -> s.withTermLength(term)
+        .withBackPressureTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
+    fx.start("b", 1, s -> s.withTermLength(term));
+    ReplicationClient client = new ReplicationClient(a);
+    await(client.createEgroup("b", 1, null));
+
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) writes.add(client.writeEgroup("b", 1, i * 7000L, buf(random(i, 7000))));
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
+    assertTrue(a.stats().backPressured() > 0, "280 KiB offered at once into a 32 KiB window");
+    for (int i = 0; i < 40; i++) {
+      assertArrayEquals(random(i, 7000),
+          java.util.Arrays.copyOfRange(fx.handlers.get("b").egroups.get(1L), i * 7000, i * 7000 + 7000));
+    }
+
+    java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+    fx.stalls.put("b", stall);
+    CompletableFuture<Void> stalling = client.trim("b", 1, 1); // b's poll thread stops in its lookup
+    List<CompletableFuture<Void>> stuck = new ArrayList<>();
+    for (int i = 0; i < 40; i++) stuck.add(client.writeEgroup("b", 1, 0, buf(random(100 + i, 7000))));
+    Thread.sleep(1000); // > the 300 ms back-pressure wait, < the 5 s request timeout
+    int backPressured = 0;
+    for (CompletableFuture<Void> f : stuck) {
+      if (!f.isDone()) continue; // in the window already: answered once b runs again
+      ReplicationException re = failure(f);
+      assertEquals(Status.BACK_PRESSURED, re.status(), re.getMessage());
+      assertTrue(re.getMessage().contains("peer b (127.0.0.1:13271)"), re.getMessage());
+      backPressured++;
+    }
+    assertTrue(backPressured > 0);
+    fx.stalls.remove("b");
+    stall.countDown();
+    await(stalling);
+    await(client.trim("b", 1, 2));
+  }
+
+  @Test
   void shouldRejectAPayloadLargerThanAFrame() throws Exception {
     ReplicationEndpoint a = fx.start("a", 0);
     ReplicationClient client = new ReplicationClient(a);
