@@ -448,6 +448,17 @@ class ReplicationEndpointTest {
     }
   }
 
+  @Test
+  void shouldFailToStartOnATakenPortAndLeaveNothingRunning() throws Exception {
+    fx.start("a", 0);
+    ReplicationSettings clash = fx.settings("z", 0); // a's port
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> ReplicationEndpoint.start(clash, fx.directory, new ReplicaHandlers() {}));
+    assertTrue(e.getMessage().contains("node z on 127.0.0.1:13270"), e.getMessage());
+    assertEquals(0, threadsOf("z"));
+    assertFalse(Files.exists(fx.baseDir.resolve("aeron-z-13270")));
+  }
+
   private static long threadsOf(String node) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
