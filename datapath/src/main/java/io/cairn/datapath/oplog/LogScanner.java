@@ -1,7 +1,5 @@
 package io.cairn.datapath.oplog;
 
-import static io.cairn.datapath.oplog.OpLogFormat.HEADER_LENGTH;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,14 +7,62 @@ import java.nio.channels.FileChannel;
 import java.util.zip.CRC32C;
 
 /**
- * Reads one OpLog file front to back at replay and verifies every record (see {@link OpLogFormat}).
- * Single-threaded; reads through a 1 MiB window so a file of small records costs few system calls.
+ * Reads one log file front to back at replay and verifies every record: an OpLog file (see {@link
+ * OpLogFormat}) or, with {@link ReplicaLogFormat#LAYOUT}, a replica log file. Both formats share the
+ * file header layout and the record fields the scanner needs (magic, CRC, payload length, record
+ * sequence at the offsets of {@link OpLogFormat}); the record header length, the magics and the
+ * plausibility rules come from the {@link Layout}. Single-threaded; reads through a 1 MiB window
+ * so a file of small records costs few system calls.
  */
 final class LogScanner {
 
-  /** Receives each valid record, in file order. */
+  /** What differs between the log formats the scanner reads. */
+  interface Layout {
+    int fileMagic();
+
+    int recordMagic();
+
+    /** Bytes of a record header; the CRC covers [{@link OpLogFormat#CRC_COVERED_OFFSET}, this). */
+    int headerLength();
+
+    /** Whether the header fields at {@code index} are self-consistent; {@code maxPayload} bounds the payload. */
+    boolean isPlausibleHeader(ByteBuffer b, int index, long maxPayload);
+  }
+
+  /** The OpLog's layout. */
+  static final Layout OPLOG = new Layout() {
+    @Override
+    public int fileMagic() {
+      return OpLogFormat.FILE_MAGIC;
+    }
+
+    @Override
+    public int recordMagic() {
+      return OpLogFormat.RECORD_MAGIC;
+    }
+
+    @Override
+    public int headerLength() {
+      return OpLogFormat.HEADER_LENGTH;
+    }
+
+    @Override
+    public boolean isPlausibleHeader(ByteBuffer b, int index, long maxPayload) {
+      return OpLogFormat.isPlausibleHeader(b, index, maxPayload);
+    }
+  };
+
+  /** Receives each valid OpLog record, in file order. */
   interface Visitor {
     void record(byte type, long vdiskId, long offset, long length, long seq, long position);
+  }
+
+  /**
+   * Receives each valid record as its header bytes: {@code header} holds it at {@code index} (valid
+   * only during the call), {@code position} is where it starts in the file.
+   */
+  interface HeaderVisitor {
+    void record(ByteBuffer header, int index, long position);
   }
 
   /**
@@ -33,6 +79,8 @@ final class LogScanner {
 
   private static final int WINDOW = 1 << 20;
 
+  private final Layout layout;
+  private final int headerLength;
   private final ByteBuffer window = ByteBuffer.allocateDirect(WINDOW).order(ByteOrder.LITTLE_ENDIAN);
   private final CRC32C crc = new CRC32C();
   private FileChannel ch;
@@ -40,11 +88,21 @@ final class LogScanner {
   private long windowStart;
   private int windowLength;
 
+  /** A scanner of OpLog files. */
+  LogScanner() {
+    this(OPLOG);
+  }
+
+  LogScanner(Layout layout) {
+    this.layout = layout;
+    this.headerLength = layout.headerLength();
+  }
+
   /** Reads the file header, or returns false when it is missing or damaged. */
   boolean readFileHeader(FileChannel channel, long fileSeq) throws IOException {
     start(channel);
     if (size < OpLogFormat.FILE_HEADER_LENGTH || !ensure(0, OpLogFormat.FILE_HEADER_LENGTH)) return false;
-    return OpLogFormat.isValidFileHeader(window, 0, fileSeq);
+    return OpLogFormat.isValidFileHeader(window, 0, layout.fileMagic(), fileSeq);
   }
 
   /** Whether every byte of the file is zero (a file whose creation was torn). */
@@ -55,6 +113,17 @@ final class LogScanner {
 
   /** Scans the records after the file header; {@code lastSeq} is the highest sequence seen so far. */
   Result scan(FileChannel channel, long lastSeq, Visitor visitor) throws IOException {
+    return scanHeaders(channel, lastSeq, (b, idx, pos) -> visitor.record(
+        OpLogFormat.type(b, idx),
+        OpLogFormat.vdiskId(b, idx),
+        OpLogFormat.offset(b, idx),
+        OpLogFormat.length(b, idx),
+        OpLogFormat.sequence(b, idx),
+        pos));
+  }
+
+  /** Like {@link #scan(FileChannel, long, Visitor)}, handing each valid record's header bytes over. */
+  Result scanHeaders(FileChannel channel, long lastSeq, HeaderVisitor visitor) throws IOException {
     start(channel);
     long pos = OpLogFormat.FILE_HEADER_LENGTH;
     long records = 0;
@@ -65,16 +134,10 @@ final class LogScanner {
       if (damage != null) break;
       int idx = (int) (pos - windowStart);
       long recSeq = OpLogFormat.sequence(window, idx);
-      visitor.record(
-          OpLogFormat.type(window, idx),
-          OpLogFormat.vdiskId(window, idx),
-          OpLogFormat.offset(window, idx),
-          OpLogFormat.length(window, idx),
-          recSeq,
-          pos);
+      visitor.record(window, idx, pos);
       records++;
       seq = recSeq;
-      pos += HEADER_LENGTH + OpLogFormat.payloadLength(window, idx);
+      pos += headerLength + OpLogFormat.payloadLength(window, idx);
     }
     if (damage == null) return new Result(pos, records, seq, 0, null);
     return new Result(pos, records, seq, countDropped(pos, seq), damage);
@@ -85,21 +148,21 @@ final class LogScanner {
    * at {@code pos - windowStart}) or what is wrong with it.
    */
   private String check(long pos, long prevSeq) throws IOException {
-    if (size - pos < HEADER_LENGTH) return "truncated record header";
-    if (!ensure(pos, HEADER_LENGTH)) return "truncated record header";
+    if (size - pos < headerLength) return "truncated record header";
+    if (!ensure(pos, headerLength)) return "truncated record header";
     int idx = (int) (pos - windowStart);
-    if (!OpLogFormat.isPlausibleHeader(window, idx, size - pos - HEADER_LENGTH)) {
-      if (OpLogFormat.magic(window, idx) == OpLogFormat.RECORD_MAGIC
-          && OpLogFormat.payloadLength(window, idx) > size - pos - HEADER_LENGTH) {
+    if (!layout.isPlausibleHeader(window, idx, size - pos - headerLength)) {
+      if (OpLogFormat.magic(window, idx) == layout.recordMagic()
+          && OpLogFormat.payloadLength(window, idx) > size - pos - headerLength) {
         return "truncated record payload";
       }
       return "bad record header";
     }
     int expected = OpLogFormat.crc(window, idx);
     long seq = OpLogFormat.sequence(window, idx);
-    OpLogFormat.crcHeader(crc, window, idx);
+    OpLogFormat.crcHeader(crc, window, idx, headerLength);
     int payload = OpLogFormat.payloadLength(window, idx);
-    long p = pos + HEADER_LENGTH;
+    long p = pos + headerLength;
     long remaining = payload;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, WINDOW);
@@ -114,7 +177,7 @@ final class LogScanner {
     if ((int) crc.getValue() != expected) return "record checksum mismatch";
     if (seq <= prevSeq) return "record sequence " + seq + " not after " + prevSeq;
     // the header may have slid out of the window while the payload was checksummed
-    if (!ensure(pos, HEADER_LENGTH)) return "truncated record header";
+    if (!ensure(pos, headerLength)) return "truncated record header";
     return null;
   }
 
@@ -126,15 +189,15 @@ final class LogScanner {
   private long countDropped(long pos, long seq) throws IOException {
     if (zerosFrom(pos)) return 0;
     long dropped = 1;
-    if (!ensure(pos, HEADER_LENGTH)) return dropped;
+    if (!ensure(pos, headerLength)) return dropped;
     int idx = (int) (pos - windowStart);
-    if (!OpLogFormat.isPlausibleHeader(window, idx, size - pos - HEADER_LENGTH)) return dropped;
-    long next = pos + HEADER_LENGTH + OpLogFormat.payloadLength(window, idx);
+    if (!layout.isPlausibleHeader(window, idx, size - pos - headerLength)) return dropped;
+    long next = pos + headerLength + OpLogFormat.payloadLength(window, idx);
     long s = seq; // the damaged record's own sequence field may be garbage
     while (next < size && check(next, s) == null) {
       int i = (int) (next - windowStart);
       s = OpLogFormat.sequence(window, i);
-      next += HEADER_LENGTH + OpLogFormat.payloadLength(window, i);
+      next += headerLength + OpLogFormat.payloadLength(window, i);
       dropped++;
     }
     return dropped;

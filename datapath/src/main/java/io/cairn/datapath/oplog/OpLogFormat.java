@@ -164,7 +164,15 @@ public final class OpLogFormat {
 
   /** Writes a complete file header (with its CRC) at {@code index}. */
   public static void writeFileHeader(ByteBuffer b, int index, long fileSeq, long createdMs) {
-    b.putInt(index + FILE_MAGIC_OFFSET, FILE_MAGIC);
+    writeFileHeader(b, index, FILE_MAGIC, fileSeq, createdMs);
+  }
+
+  /**
+   * Writes a complete file header with magic {@code magic} (the replica log shares this layout,
+   * see {@link ReplicaLogFormat}).
+   */
+  static void writeFileHeader(ByteBuffer b, int index, int magic, long fileSeq, long createdMs) {
+    b.putInt(index + FILE_MAGIC_OFFSET, magic);
     b.putShort(index + FILE_VERSION_OFFSET, (short) VERSION);
     b.putShort(index + FILE_HEADER_LENGTH_OFFSET, (short) FILE_HEADER_LENGTH);
     b.putLong(index + FILE_SEQUENCE_OFFSET, fileSeq);
@@ -175,7 +183,12 @@ public final class OpLogFormat {
 
   /** Whether the file header at {@code index} is intact, of version 1, and for {@code fileSeq}. */
   public static boolean isValidFileHeader(ByteBuffer b, int index, long fileSeq) {
-    return b.getInt(index + FILE_MAGIC_OFFSET) == FILE_MAGIC
+    return isValidFileHeader(b, index, FILE_MAGIC, fileSeq);
+  }
+
+  /** Whether the file header at {@code index} is intact, has magic {@code magic}, and is for {@code fileSeq}. */
+  static boolean isValidFileHeader(ByteBuffer b, int index, int magic, long fileSeq) {
+    return b.getInt(index + FILE_MAGIC_OFFSET) == magic
         && (b.getShort(index + FILE_VERSION_OFFSET) & 0xFFFF) == VERSION
         && (b.getShort(index + FILE_HEADER_LENGTH_OFFSET) & 0xFFFF) == FILE_HEADER_LENGTH
         && b.getLong(index + FILE_SEQUENCE_OFFSET) == fileSeq
@@ -207,9 +220,14 @@ public final class OpLogFormat {
    * bytes [8, 48). The caller then feeds the payload and stores the value with {@link #putCrc}.
    */
   public static void crcHeader(CRC32C crc, ByteBuffer b, int index) {
+    crcHeader(crc, b, index, HEADER_LENGTH);
+  }
+
+  /** {@link #crcHeader(CRC32C, ByteBuffer, int)} for a record header of {@code headerLength} bytes. */
+  static void crcHeader(CRC32C crc, ByteBuffer b, int index, int headerLength) {
     crc.reset();
     ByteBuffer d = b.duplicate();
-    d.limit(index + HEADER_LENGTH).position(index + CRC_COVERED_OFFSET);
+    d.limit(index + headerLength).position(index + CRC_COVERED_OFFSET);
     crc.update(d);
   }
 
