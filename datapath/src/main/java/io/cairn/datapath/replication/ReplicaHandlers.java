@@ -2,6 +2,7 @@ package io.cairn.datapath.replication;
 
 import io.cairn.datapath.oplog.ReplicaPage;
 import io.netty.buffer.ByteBuf;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,6 +55,19 @@ public interface ReplicaHandlers {
 
   default CompletableFuture<Void> egroupDelete(String source, long egroupId) {
     return unsupported(FrameType.EGROUP_DELETE);
+  }
+
+  /** Deallocates whole slices of the egroup replica (ACK only once durable). */
+  default CompletableFuture<Void> egroupDeallocate(String source, long egroupId, long offset, long length) {
+    return unsupported(FrameType.EGROUP_DEALLOCATE);
+  }
+
+  /**
+   * The written slices of {@code [offset, offset+length)} of the egroup replica (bit {@code i} =
+   * slice {@code offset / sliceSize + i}), as {@code ExtentStore.written} answers.
+   */
+  default CompletableFuture<BitSet> egroupWritten(String source, long egroupId, long offset, long length) {
+    return unsupported(FrameType.EGROUP_WRITTEN);
   }
 
   private static <T> CompletableFuture<T> unsupported(byte type) {

@@ -3,7 +3,9 @@ package io.cairn.datapath.replication;
 import io.cairn.datapath.oplog.ReplicaPage;
 import io.cairn.datapath.oplog.ReplicaRecord;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -90,6 +92,23 @@ public final class ReplicationClient {
 
   public CompletableFuture<Void> deleteEgroup(String node, long egroupId) {
     return ack(endpoint.send(node, new Request.EgroupDelete(egroupId)));
+  }
+
+  /** Deallocates whole slices of {@code node}'s replica; completes when durable there. */
+  public CompletableFuture<Void> deallocateEgroup(String node, long egroupId, long offset, long length) {
+    return ack(endpoint.send(node, new Request.EgroupDeallocate(egroupId, offset, length)));
+  }
+
+  /** The written slices of {@code [offset, offset+length)} of {@code node}'s replica (see {@link FrameType}). */
+  public CompletableFuture<BitSet> writtenEgroup(String node, long egroupId, long offset, long length) {
+    return endpoint.send(node, new Request.EgroupWritten(egroupId, offset, length)).thenApply(r -> {
+      ByteBuf p = ((Response.Data) r).payload();
+      try {
+        return BitSet.valueOf(ByteBufUtil.getBytes(p));
+      } finally {
+        p.release();
+      }
+    });
   }
 
   private static CompletableFuture<Void> ack(CompletableFuture<Response> f) {

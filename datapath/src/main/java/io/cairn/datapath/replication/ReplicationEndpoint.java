@@ -379,6 +379,10 @@ public final class ReplicationEndpoint implements AutoCloseable {
       return encode(peer, t, corr, 0, q.egroupId(), q.offset(), q.length(), 0, null, false, f);
     } else if (r instanceof Request.EgroupDelete q) {
       return encode(peer, t, corr, 0, q.egroupId(), 0, 0, 0, null, false, f);
+    } else if (r instanceof Request.EgroupDeallocate q) {
+      return encode(peer, t, corr, 0, q.egroupId(), q.offset(), q.length(), 0, null, false, f);
+    } else if (r instanceof Request.EgroupWritten q) {
+      return encode(peer, t, corr, 0, q.egroupId(), q.offset(), q.length(), 0, null, false, f);
     }
     throw new IllegalArgumentException("unknown request " + r);
   }
@@ -789,7 +793,8 @@ public final class ReplicationEndpoint implements AutoCloseable {
   }
 
   private static boolean expectsData(byte requestType) {
-    return requestType == FrameType.OPLOG_FETCH || requestType == FrameType.EGROUP_READ;
+    return requestType == FrameType.OPLOG_FETCH || requestType == FrameType.EGROUP_READ
+        || requestType == FrameType.EGROUP_WRITTEN;
   }
 
   /** The payload of a verified frame, decompressed, in a new buffer owned by the caller. */
@@ -916,6 +921,8 @@ public final class ReplicationEndpoint implements AutoCloseable {
                 "read length " + f2 + " outside [0, " + maxPayload + "]"))
             : handlers.egroupRead(source, f0, f1, (int) f2);
         case FrameType.EGROUP_DELETE -> handlers.egroupDelete(source, f0);
+        case FrameType.EGROUP_DEALLOCATE -> handlers.egroupDeallocate(source, f0, f1, f2);
+        case FrameType.EGROUP_WRITTEN -> handlers.egroupWritten(source, f0, f1, f2);
         default -> CompletableFuture.failedFuture(ReplicationException.of(Status.UNSUPPORTED, "type " + type));
       };
       if (f == null) f = CompletableFuture.failedFuture(new IllegalStateException("handler returned null"));
@@ -939,6 +946,10 @@ public final class ReplicationEndpoint implements AutoCloseable {
         o = encode(source, FrameType.DATA, corr, 0, page.next(), 0, 0, 0, buf, true, null);
       } else if (type == FrameType.EGROUP_READ) {
         o = encode(source, FrameType.DATA, corr, 0, 0, 0, 0, 0, (ByteBuf) value, true, null);
+      } else if (type == FrameType.EGROUP_WRITTEN) {
+        byte[] bitmap = ((java.util.BitSet) value).toByteArray();
+        o = encode(source, FrameType.DATA, corr, 0, 0, 0, 0, 0,
+            bitmap.length == 0 ? null : Unpooled.wrappedBuffer(bitmap), true, null);
       } else {
         String detail = value instanceof String s ? s : "";
         o = encode(source, FrameType.ACK, corr, 0, 0, 0, 0, 0,

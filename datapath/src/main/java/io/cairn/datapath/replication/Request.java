@@ -93,4 +93,23 @@ public sealed interface Request {
       return FrameType.EGROUP_DELETE;
     }
   }
+
+  /**
+   * Deallocate the slices of {@code [offset, offset+length)} (whole slices) of the peer's egroup
+   * replica; ACKed when durable.
+   */
+  record EgroupDeallocate(long egroupId, long offset, long length) implements Request {
+    @Override
+    public byte type() {
+      return FrameType.EGROUP_DEALLOCATE;
+    }
+  }
+
+  /** Which slices of {@code [offset, offset+length)} of the peer's egroup replica hold written data. */
+  record EgroupWritten(long egroupId, long offset, long length) implements Request {
+    @Override
+    public byte type() {
+      return FrameType.EGROUP_WRITTEN;
+    }
+  }
 }
