@@ -11,6 +11,7 @@ import io.cairn.actors.vdisk.ShardedVDiskIo;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CairnSettings;
 import io.cairn.datapath.cache.UnifiedCache;
+import io.cairn.datapath.extentstore.ExtentStore;
 import io.cairn.datapath.extentstore.FileExtentStore;
 import io.cairn.datapath.oplog.FileOpLog;
 import java.nio.file.Path;
@@ -19,8 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -33,6 +36,7 @@ import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
  * opens everything again over the same files (the OpLog replays, entities recover from the journal).
  */
 public final class TestNode implements AutoCloseable {
+  public static final String NODE_ID = "test-node";
 
   public final Path dir;
   public final Config config;
@@ -43,9 +47,20 @@ public final class TestNode implements AutoCloseable {
   public NodeStorage storage;
   public ActorRef<ClusterConfig.Command> configActor;
   private ExecutorService blocking;
+  private final StoreWrapper wrapper;
 
-  private TestNode(Path dir, String overrides) {
+  /**
+   * Wraps the node's own extent store before the entities see it (e.g. in a replicated store).
+   * {@code system} gives the node's actor system once it runs (not yet during the call).
+   */
+  @FunctionalInterface
+  public interface StoreWrapper {
+    ExtentStore wrap(String nodeId, CairnSettings settings, FileExtentStore local, Supplier<ActorSystem<?>> system);
+  }
+
+  private TestNode(Path dir, String overrides, StoreWrapper wrapper) {
     this.dir = dir;
+    this.wrapper = wrapper;
     this.config = ConfigFactory.parseString(overrides)
         .withFallback(ConfigFactory.parseString("""
             cairn.node.data-dir = "%s"
@@ -87,7 +102,12 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(Path dir, String overrides) throws Exception {
-    TestNode n = new TestNode(dir, overrides);
+    return start(dir, overrides, null);
+  }
+
+  /** A node whose entities use {@code wrapper}'s store over the FileExtentStore (null: the FileExtentStore). */
+  public static TestNode start(Path dir, String overrides, StoreWrapper wrapper) throws Exception {
+    TestNode n = new TestNode(dir, overrides, wrapper);
     n.open();
     return n;
   }
@@ -97,7 +117,8 @@ public final class TestNode implements AutoCloseable {
     store = FileExtentStore.open(settings.disks(), settings.extentStore(), cache);
     oplog = FileOpLog.open(settings.oplog());
     blocking = Executors.newFixedThreadPool(2);
-    storage = new NodeStorage("test-node", settings, oplog, store, blocking);
+    ExtentStore extentStore = wrapper == null ? store : wrapper.wrap(NODE_ID, settings, store, () -> kit.system());
+    storage = new NodeStorage(NODE_ID, settings, oplog, extentStore, blocking);
     kit = ActorTestKit.create("cairn", config);
     Cluster cluster = Cluster.get(kit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));

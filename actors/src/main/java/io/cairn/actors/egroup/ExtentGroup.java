@@ -1,6 +1,8 @@
 package io.cairn.actors.egroup;
 
 import io.cairn.actors.node.NodeStorage;
+import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
+import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.serialization.CairnSerializable;
 import java.util.Arrays;
 import java.util.List;
@@ -221,7 +223,7 @@ public final class ExtentGroup
         .thenRun(after -> {
           // The metadata is gone first: a crash before the files are removed leaves an orphan
           // replica for garbage collection, never metadata pointing at missing data.
-          if (after instanceof Gone) storage.extentStore().delete(egroupId);
+          if (after instanceof Gone) deleteReplicas(s.replicas());
         })
         .thenReply(c.replyTo(), after -> new Released(egroupId, after instanceof Gone));
   }
@@ -238,9 +240,24 @@ public final class ExtentGroup
     return Effect().persist(events)
         .thenRun(after -> {
           // metadata first, files second (as in onRelease)
-          if (after instanceof Gone) storage.extentStore().delete(egroupId);
+          if (after instanceof Gone) deleteReplicas(s.replicas());
         })
         .thenReply(c.replyTo(), after -> new Released(egroupId, after instanceof Gone));
+  }
+
+  /**
+   * Deletes the egroup's replicas (fire and forget: a replica that cannot be deleted now is an
+   * orphan for garbage collection; the replicated store logs it). With a replicated store every
+   * replica's node is told, from the list this entity held; otherwise the single replica is this
+   * node's.
+   */
+  private void deleteReplicas(List<Replica> replicas) {
+    ReplicatedExtentStore replicated = storage.replicatedStore();
+    if (replicated == null) {
+      storage.extentStore().delete(egroupId);
+    } else {
+      replicated.delete(egroupId, replicas.stream().map(r -> new ReplicaLocation(r.nodeId(), r.diskId())).toList());
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.cairn.actors.node;
 import io.cairn.actors.vdisk.LocalControllers;
 import io.cairn.config.CairnSettings;
 import io.cairn.datapath.extentstore.ExtentStore;
+import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.datapath.oplog.OpLog;
 import java.util.concurrent.Executor;
 
@@ -15,7 +16,8 @@ import java.util.concurrent.Executor;
  * @param nodeId this node's id
  * @param settings every setting of the node
  * @param oplog the node's OpLog
- * @param extentStore the node's extent store
+ * @param extentStore the node's extent store: its own files only (a single node), or a {@link
+ *     ReplicatedExtentStore} keeping RF replicas of each extent group on distinct nodes
  * @param blockingExecutor runs short blocking calls off the actors' dispatcher
  * @param localControllers the vDisk controllers running on this node
  */
@@ -35,5 +37,13 @@ public record NodeStorage(
   /** Extents per extent group. */
   public int extentsPerEgroup() {
     return settings.extentStore().extentsPerEgroup();
+  }
+
+  /**
+   * The extent store as a replicated one, or null when it keeps this node's files only (then every
+   * extent group has one replica, on the node that created it).
+   */
+  public ReplicatedExtentStore replicatedStore() {
+    return extentStore instanceof ReplicatedExtentStore r ? r : null;
   }
 }

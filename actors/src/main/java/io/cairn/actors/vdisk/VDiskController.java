@@ -5,6 +5,8 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.node.NodeStorage;
+import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
+import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.datapath.oplog.OpLogCapture;
 import io.cairn.datapath.vdisk.Provisioning;
 import io.cairn.datapath.vdisk.VDiskIoException;
@@ -331,6 +333,8 @@ public final class VDiskController
   private final Long2ObjectHashMap<List<MappingWaiter>> waiting = new Long2ObjectHashMap<>();
   private final ArrayDeque<Long> queue = new ArrayDeque<>();
   private boolean roundActive;
+  /** The container's replication factor once learned (0 before); written by future threads. */
+  private volatile int replicationFactor;
   /** The open egroup refused slots (orphans of an earlier crash filled it): open another. */
   private boolean openFull;
 
@@ -1144,6 +1148,11 @@ public final class VDiskController
     for (int i = 0; i < n; i++) batch[i] = queue.poll();
     long egroupId = s.openEgroup;
     ActorRef<Command> self = ctx.getSelf();
+    ReplicatedExtentStore replicated = storage.replicatedStore();
+    if (replicated != null) {
+      allocateReplicated(replicated, s.spec, egroupId, batch, capacity);
+      return Effect().noReply();
+    }
     CompletableFuture
         .supplyAsync(() -> storage.extentStore().create(egroupId, null), storage.blockingExecutor())
         .thenCompose(disk -> sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(egroupId))
@@ -1151,6 +1160,56 @@ public final class VDiskController
                 List.of(new Replica(storage.nodeId(), disk)), capacity, replyTo), askTimeout))
         .whenComplete((allocated, err) -> self.tell(new Allocation(batch, allocated, err)));
     return Effect().noReply();
+  }
+
+  /**
+   * Allocation in an egroup of a replicated store: the egroup's replicas as its entity knows them,
+   * or, for a new egroup, RF replicas (the vDisk's container RF) created on distinct nodes first
+   * (on the blocking executor: the local replica's files are created on the calling thread). The
+   * entity confirms the replicas in its reply, which the store remembers. Actor thread; the rest
+   * runs on future threads.
+   */
+  private void allocateReplicated(ReplicatedExtentStore store, VDiskSpec spec, long egroupId, long[] batch, int capacity) {
+    ActorRef<Command> self = ctx.getSelf();
+    org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
+    store.replicas(egroupId)
+        .thenCompose(known -> known.isEmpty()
+            ? replicationFactor(spec, scheduler).thenComposeAsync(rf -> store.createReplicas(egroupId, rf), storage.blockingExecutor())
+            : CompletableFuture.completedFuture(known))
+        .thenCompose(locations -> sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(egroupId))
+            .<ExtentGroup.Allocated>ask(replyTo -> new ExtentGroup.Allocate(vdiskId, batch,
+                locations.stream().map(l -> new Replica(l.nodeId(), l.diskId())).toList(), capacity, replyTo), askTimeout))
+        .thenApply(allocated -> {
+          if (!allocated.replicas().isEmpty()) {
+            store.remember(egroupId, allocated.replicas().stream()
+                .map(r -> new ReplicaLocation(r.nodeId(), r.diskId())).toList());
+          }
+          return allocated;
+        })
+        .whenComplete((allocated, err) -> self.tell(new Allocation(batch, allocated, err)));
+  }
+
+  /**
+   * The replication factor of the vDisk's container, asked of the cluster configuration once per
+   * controller incarnation (a container's RF does not change). Any thread.
+   */
+  private CompletableFuture<Integer> replicationFactor(VDiskSpec spec, org.apache.pekko.actor.typed.Scheduler scheduler) {
+    int known = replicationFactor;
+    if (known > 0) return CompletableFuture.completedFuture(known);
+    return org.apache.pekko.actor.typed.javadsl.AskPattern.<ClusterConfig.Command, ClusterConfig.Reply>ask(
+            config, ClusterConfig.Get::new, askTimeout, scheduler)
+        .toCompletableFuture()
+        .thenApply(reply -> {
+          if (!(reply instanceof ClusterConfig.Done done)) {
+            throw new VDiskIoException(Kind.NOT_READY, "cannot read the cluster configuration: " + reply);
+          }
+          int rf = done.view().container(spec.container())
+              .orElseThrow(() -> new VDiskIoException(Kind.NOT_READY,
+                  "container '" + spec.container() + "' of vDisk " + vdiskId + " does not exist"))
+              .replicationFactor();
+          replicationFactor = rf;
+          return rf;
+        });
   }
 
   private ReplyEffect<Event, State> onIdsReplied(Active s, IdsReplied r) {

@@ -1,6 +1,6 @@
 package io.cairn.datapath.extentstore.replicated;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cairn.config.ExtentStoreSettings;
 import io.cairn.datapath.extentstore.DiskUsage;
@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -86,7 +87,10 @@ public final class ReplicatedExtentStore implements ExtentStore {
   private final int sliceSize;
   private final long egroupSize;
   private final int repairChunk;
-  private final AsyncCache<Long, List<ReplicaLocation>> replicaCache;
+  /** Replica lists of egroups (never empty lists). */
+  private final Cache<Long, List<ReplicaLocation>> replicaCache;
+  /** Resolver questions in flight, so that concurrent misses of one egroup ask once. */
+  private final ConcurrentHashMap<Long, CompletableFuture<List<ReplicaLocation>>> resolving = new ConcurrentHashMap<>();
   private final RepairGate gate = new RepairGate();
 
   private final AtomicLong remoteReads = new AtomicLong();
@@ -134,7 +138,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
     this.sliceSize = settings.sliceSizeBytes();
     this.egroupSize = settings.egroupSizeBytes();
     this.repairChunk = Math.max(sliceSize, REPAIR_CHUNK_BYTES / sliceSize * sliceSize);
-    this.replicaCache = Caffeine.newBuilder().maximumSize(replicaCacheEntries).executor(Runnable::run).buildAsync();
+    this.replicaCache = Caffeine.newBuilder().maximumSize(replicaCacheEntries).executor(Runnable::run).build();
   }
 
   /** This node's own store (the replica this node holds). */
@@ -213,38 +217,36 @@ public final class ReplicatedExtentStore implements ExtentStore {
    */
   public void remember(long egroupId, List<ReplicaLocation> replicas) {
     if (replicas.isEmpty()) {
-      replicaCache.synchronous().invalidate(egroupId);
+      replicaCache.invalidate(egroupId);
     } else {
-      replicaCache.put(egroupId, CompletableFuture.completedFuture(List.copyOf(replicas)));
+      replicaCache.put(egroupId, List.copyOf(replicas));
     }
   }
 
-  /** Thrown inside the cache to keep "no replicas" answers out of it. */
-  private static final class NoReplicas extends RuntimeException {
-    static final NoReplicas INSTANCE = new NoReplicas();
-
-    private NoReplicas() {
-      super("no replicas", null, false, false);
-    }
-  }
-
-  /** The egroup's replicas (empty when it does not exist); fails NOT_READY when the resolver fails. */
-  CompletableFuture<List<ReplicaLocation>> replicasOf(long egroupId) {
-    CompletableFuture<List<ReplicaLocation>> f;
-    try {
-      f = replicaCache.get(egroupId, (id, ex) -> resolver.replicas(id).thenCompose(l -> l == null || l.isEmpty()
-          ? CompletableFuture.<List<ReplicaLocation>>failedFuture(NoReplicas.INSTANCE)
-          : CompletableFuture.completedFuture(List.copyOf(l))));
-    } catch (RuntimeException e) {
-      f = CompletableFuture.failedFuture(e);
-    }
-    return f.handle((l, t) -> {
-      if (t == null) return l;
-      Throwable c = unwrap(t);
-      if (c instanceof NoReplicas) return List.<ReplicaLocation>of();
-      throw new CompletionException(new VDiskIoException(Kind.NOT_READY,
-          "cannot find the replicas of egroup " + ExtentStoreFormat.hex(egroupId) + ": " + describe(c), c));
+  /**
+   * The egroup's replicas, from the cache or the resolver (concurrent misses share one question);
+   * empty when the egroup does not exist (such answers are not cached). Fails NOT_READY when the
+   * resolver fails.
+   */
+  public CompletableFuture<List<ReplicaLocation>> replicas(long egroupId) {
+    List<ReplicaLocation> hit = replicaCache.getIfPresent(egroupId);
+    if (hit != null) return CompletableFuture.completedFuture(hit);
+    CompletableFuture<List<ReplicaLocation>> mine = new CompletableFuture<>();
+    CompletableFuture<List<ReplicaLocation>> asked = resolving.putIfAbsent(egroupId, mine);
+    if (asked != null) return asked;
+    safely(() -> resolver.replicas(egroupId)).whenComplete((l, t) -> {
+      List<ReplicaLocation> rs = t == null && l != null ? List.copyOf(l) : List.of();
+      if (!rs.isEmpty()) replicaCache.put(egroupId, rs); // before leaving resolving: always found in one
+      resolving.remove(egroupId, mine);
+      if (t == null) {
+        mine.complete(rs);
+      } else {
+        Throwable c = unwrap(t);
+        mine.completeExceptionally(new VDiskIoException(Kind.NOT_READY,
+            "cannot find the replicas of egroup " + ExtentStoreFormat.hex(egroupId) + ": " + describe(c), c));
+      }
     });
+    return mine;
   }
 
   private boolean isLocal(ReplicaLocation r) {
@@ -262,9 +264,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
   /** Whether this node holds a replica, or knows (has cached) where the egroup's replicas are. */
   @Override
   public boolean contains(long egroupId) {
-    if (local.contains(egroupId)) return true;
-    CompletableFuture<List<ReplicaLocation>> f = replicaCache.getIfPresent(egroupId);
-    return f != null && f.isDone() && !f.isCompletedExceptionally() && !f.join().isEmpty();
+    return local.contains(egroupId) || replicaCache.getIfPresent(egroupId) != null;
   }
 
   @Override
@@ -295,7 +295,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
    * WRITE_ERROR naming every replica that failed.
    */
   private CompletableFuture<Void> mutate(String what, long egroupId, Function<ReplicaLocation, CompletableFuture<Void>> op) {
-    return replicasOf(egroupId).thenCompose(found -> {
+    return replicas(egroupId).thenCompose(found -> {
       List<ReplicaLocation> rs = found;
       if (rs.isEmpty()) {
         if (!local.contains(egroupId)) {
@@ -340,7 +340,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
     ReadState st = new ReadState(egroupId, offset, length);
     if (local.contains(egroupId)) return attempt(st, List.of(new ReplicaLocation(nodeId, LOCAL_DISK)), 0, true);
     remoteReads.incrementAndGet();
-    return replicasOf(egroupId).thenCompose(rs -> attempt(st, localFirst(rs), 0, false));
+    return replicas(egroupId).thenCompose(rs -> attempt(st, localFirst(rs), 0, false));
   }
 
   /** What one read has met so far (its continuations run one after another, never at once). */
@@ -380,7 +380,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
     while (at < order.size() && st.tried.contains(order.get(at).nodeId())) at++;
     if (at == order.size()) {
       if (resolveMore) {
-        return replicasOf(st.egroupId)
+        return replicas(st.egroupId)
             .handle((rs, t) -> {
               if (t == null) return attempt(st, localFirst(rs), 0, false);
               note(st, new ReplicaLocation("resolver", "-"), t);
@@ -489,7 +489,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
     if (length <= 0 || offset < 0 || offset >= egroupSize) return new BitSet();
     StringBuilder why = new StringBuilder();
     try {
-      List<ReplicaLocation> rs = replicasOf(egroupId).get(WRITTEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      List<ReplicaLocation> rs = replicas(egroupId).get(WRITTEN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       if (rs.isEmpty()) return new BitSet();
       for (ReplicaLocation r : rs) {
         if (isLocal(r)) continue;
@@ -517,7 +517,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
   /** Deletes every replica the resolver knows, and the local one if this node holds one. */
   @Override
   public CompletableFuture<Void> delete(long egroupId) {
-    return replicasOf(egroupId).thenCompose(rs -> delete(egroupId, rs));
+    return replicas(egroupId).thenCompose(rs -> delete(egroupId, rs));
   }
 
   /**
@@ -527,7 +527,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
    * orphan for garbage collection.
    */
   public CompletableFuture<Void> delete(long egroupId, List<ReplicaLocation> replicas) {
-    replicaCache.synchronous().invalidate(egroupId);
+    replicaCache.invalidate(egroupId);
     List<ReplicaLocation> targets = new ArrayList<>(replicas);
     if (local.contains(egroupId) && targets.stream().noneMatch(this::isLocal)) {
       targets.add(new ReplicaLocation(nodeId, LOCAL_DISK));
@@ -536,7 +536,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
     return onEvery("delete", egroupId, targets,
             r -> isLocal(r) ? local.delete(egroupId) : client.deleteEgroup(r.nodeId(), egroupId))
         .whenComplete((v, t) -> {
-          replicaCache.synchronous().invalidate(egroupId);
+          replicaCache.invalidate(egroupId);
           if (t != null) LOG.warn("{}", describe(t));
         });
   }
