@@ -274,7 +274,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
       return CompletableFuture.failedFuture(new VDiskIoException(Kind.LBA_OUT_OF_RANGE,
           "write [" + offset + ", +" + length + ") outside extent group of " + egroupSize + " bytes"));
     }
-    return mutate("write [" + offset + ", +" + length + ")", egroupId,
+    return mutate("write", offset, length, egroupId,
         r -> isLocal(r) ? local.write(egroupId, offset, data) : client.writeEgroup(r.nodeId(), egroupId, offset, data));
   }
 
@@ -285,7 +285,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
           "deallocate [" + offset + ", +" + length + ") is not whole slices of an extent group of " + egroupSize + " bytes"));
     }
     if (length == 0) return CompletableFuture.completedFuture(null);
-    return mutate("deallocate [" + offset + ", +" + length + ")", egroupId, r -> isLocal(r)
+    return mutate("deallocate", offset, length, egroupId, r -> isLocal(r)
         ? local.deallocate(egroupId, offset, length)
         : client.deallocateEgroup(r.nodeId(), egroupId, offset, length));
   }
@@ -294,7 +294,8 @@ public final class ReplicatedExtentStore implements ExtentStore {
    * Runs a mutation on every replica, inside the repair gate; completes when all finished, failing
    * WRITE_ERROR naming every replica that failed.
    */
-  private CompletableFuture<Void> mutate(String what, long egroupId, Function<ReplicaLocation, CompletableFuture<Void>> op) {
+  private CompletableFuture<Void> mutate(String what, long offset, long length, long egroupId,
+      Function<ReplicaLocation, CompletableFuture<Void>> op) {
     return replicas(egroupId).thenCompose(found -> {
       List<ReplicaLocation> rs = found;
       if (rs.isEmpty()) {
@@ -306,7 +307,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
       }
       List<ReplicaLocation> targets = rs;
       return gate.enterShared(egroupId)
-          .thenCompose(entered -> onEvery(what, egroupId, targets, op))
+          .thenCompose(entered -> onEvery(what, offset, length, egroupId, targets, op))
           .whenComplete((v, t) -> {
             gate.leaveShared(egroupId);
             if (t != null) failedWrites.incrementAndGet();
@@ -314,8 +315,11 @@ public final class ReplicatedExtentStore implements ExtentStore {
     });
   }
 
-  /** Runs {@code op} on every replica; completes once all did, failing WRITE_ERROR naming each failed one. */
-  private CompletableFuture<Void> onEvery(String what, long egroupId, List<ReplicaLocation> rs,
+  /**
+   * Runs {@code op} on every replica; completes once all did, failing WRITE_ERROR naming each
+   * failed one ({@code what} of {@code [offset, +length)}; a negative length names no range).
+   */
+  private CompletableFuture<Void> onEvery(String what, long offset, long length, long egroupId, List<ReplicaLocation> rs,
       Function<ReplicaLocation, CompletableFuture<Void>> op) {
     List<CompletableFuture<Void>> fs = new ArrayList<>(rs.size());
     for (ReplicaLocation r : rs) fs.add(safely(() -> op.apply(r)));
@@ -326,8 +330,9 @@ public final class ReplicatedExtentStore implements ExtentStore {
         Throwable e = failureOf(fs.get(i));
         if (e != null) why.append(why.length() == 0 ? "" : "; ").append("replica ").append(rs.get(i)).append(": ").append(describe(e));
       }
+      String range = length < 0 ? "" : " [" + offset + ", +" + length + ")";
       throw new CompletionException(new VDiskIoException(Kind.WRITE_ERROR,
-          what + " of egroup " + ExtentStoreFormat.hex(egroupId) + " failed on " + why));
+          what + range + " of egroup " + ExtentStoreFormat.hex(egroupId) + " failed on " + why));
     });
   }
 
@@ -533,7 +538,7 @@ public final class ReplicatedExtentStore implements ExtentStore {
       targets.add(new ReplicaLocation(nodeId, LOCAL_DISK));
     }
     if (targets.isEmpty()) return CompletableFuture.completedFuture(null);
-    return onEvery("delete", egroupId, targets,
+    return onEvery("delete", 0, -1, egroupId, targets,
             r -> isLocal(r) ? local.delete(egroupId) : client.deleteEgroup(r.nodeId(), egroupId))
         .whenComplete((v, t) -> {
           replicaCache.invalidate(egroupId);
