@@ -259,6 +259,10 @@ class MultiNodeIT {
             s -> s.path("cluster").path("domains").path("nodes").asInt() == 3);
       }
       post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      JsonNode rf2 = await("status shows the rf2 container", () -> get(1, "/api/status"),
+          st -> stream(st.get("containers")).anyMatch(c -> c.get("name").asText().equals("rf2")));
+      JsonNode container = stream(rf2.get("containers")).filter(c -> c.get("name").asText().equals("rf2")).findFirst().orElseThrow();
+      assertEquals("BLOCK", container.get("awareness").asText(), "3 blocks, 1 rack: block awareness for RF2 " + container);
       post(1, "/api/vdisks", "{\"name\": \"mirrored\", \"size\": \"64M\", \"container\": \"rf2\"}");
       JsonNode v = await("controller of mirrored placed", () -> get(1, "/api/vdisks/mirrored"), j -> j.has("controllerNode"));
       int owner = Integer.parseInt(v.get("controllerNode").asText().substring("node-".length()));

@@ -157,6 +157,22 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       counts.put("volumeGroups", view.volumeGroups().size());
       counts.put("vdisks", view.vdisks().size());
       out.put("objects", counts);
+      // The fault-domain awareness replicas get per container now, and why (AOS minimum domains).
+      List<io.cairn.datapath.placement.Candidate> candidates = directory.members().stream()
+          .map(n -> new io.cairn.datapath.placement.Candidate(n.nodeId(), n.block(), n.rack(), 1, 0, 0)).toList();
+      List<Map<String, Object>> containers = new ArrayList<>();
+      for (var c : view.containers()) {
+        Map<String, Object> cj = new LinkedHashMap<>();
+        cj.put("name", c.name());
+        cj.put("replicationFactor", c.replicationFactor());
+        io.cairn.datapath.placement.Placement.Level level =
+            io.cairn.datapath.placement.Placement.awareness(candidates, c.replicationFactor());
+        cj.put("awareness", level.awareness().toString());
+        cj.put("awarenessReason", level.reason());
+        cj.put("replicable", candidates.size() >= c.replicationFactor());
+        containers.add(cj);
+      }
+      out.put("containers", containers);
       return ok(out);
     });
   }
