@@ -72,6 +72,18 @@ class MultiNodeIT {
     }
   }
 
+  /**
+   * RF2 on three nodes: every extent group of a vDisk written through its controller's node has
+   * replicas on two distinct nodes, and after {@code kill -9} of that node another node takes the
+   * vDisk over (OpLog records from their replicas, extent groups from the surviving copies) and
+   * reads every acknowledged byte back.
+   */
+  @Test
+  void shouldReadEveryByteOfAnRf2VDiskBackAfterItsControllerNodeIsKilled(TestInfo test) throws Exception {
+    Run run = new Run(dir(test), 13360, null);
+    run.scenario(run::replicationSteps);
+  }
+
   private static Path dir(TestInfo test) throws IOException {
     Path root = Path.of(System.getProperty("cairn.home", ".."), "it", "target", "it-data", "MultiNodeIT").toAbsolutePath().normalize();
     Path dir = root.resolve(test.getTestMethod().orElseThrow().getName());
@@ -105,9 +117,17 @@ class MultiNodeIT {
     }
 
     void scenario() throws Exception {
+      scenario(this::steps);
+    }
+
+    interface Steps {
+      void run() throws Exception;
+    }
+
+    void scenario(Steps steps) throws Exception {
       boolean passed = false;
       try {
-        steps();
+        steps.run();
         passed = true;
       } catch (Throwable t) {
         AssertionError e = new AssertionError(t.getMessage() + logs(), t);
@@ -227,6 +247,60 @@ class MultiNodeIT {
       if (pg == null) pids.add(journalPid);
       cairn(Duration.ofMinutes(3), List.of("cluster", "down", "--dir", dir.toString())).assertOk("bin/cairn cluster down");
       for (long p : pids) assertFalse(alive(p), "pid " + p + " still running after cluster down");
+      assertEquals(List.of(), processesOf(dir), "no process of the cluster is left");
+    }
+
+    private void replicationSteps() throws Exception {
+      cairn(UP_TIMEOUT.plusMinutes(1), List.of("cluster", "up", "--nodes", "3", "--dir", dir.toString(),
+          "--base-port", Integer.toString(basePort), "--blocks", "3", "--racks", "1")).assertOk("bin/cairn cluster up");
+      for (int i = 1; i <= 3; i++) {
+        int node = i;
+        await("node " + node + " sees 3 members", () -> get(node, "/api/status"),
+            s -> s.path("cluster").path("domains").path("nodes").asInt() == 3);
+      }
+      post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      JsonNode rf2 = await("status shows the rf2 container", () -> get(1, "/api/status"),
+          st -> stream(st.get("containers")).anyMatch(c -> c.get("name").asText().equals("rf2")));
+      JsonNode container = stream(rf2.get("containers")).filter(c -> c.get("name").asText().equals("rf2")).findFirst().orElseThrow();
+      assertEquals("BLOCK", container.get("awareness").asText(), "3 blocks, 1 rack: block awareness for RF2 " + container);
+      post(1, "/api/vdisks", "{\"name\": \"mirrored\", \"size\": \"64M\", \"container\": \"rf2\"}");
+      JsonNode v = await("controller of mirrored placed", () -> get(1, "/api/vdisks/mirrored"), j -> j.has("controllerNode"));
+      int owner = Integer.parseInt(v.get("controllerNode").asText().substring("node-".length()));
+      int survivor = owner == 1 ? 2 : 1;
+      int lun = v.get("lun").asInt();
+      await("node " + owner + " exports mirrored", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", url(owner, lun)),
+          res -> res.exitCode() == 0);
+
+      Path image = dir.resolve("image.raw");
+      QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x5EEDL);
+      String sha = QemuImgRoundTripIT.sha256(image, IMAGE_BYTES);
+      Exec.run(IO_TIMEOUT, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), url(owner, lun))
+          .assertOk("qemu-img convert into mirrored through its controller's node " + owner);
+      QemuIo.run(url(owner, lun), List.of("write -P 0x6d 40M 1M"), IO_TIMEOUT).assertClean("qemu-io pattern", 1, 0);
+      assertEquals(sha, readBack(owner, lun, "right after writing"));
+
+      // Once drained, every extent group has two replicas on two distinct nodes.
+      JsonNode egroups = await("every extent group of mirrored on 2 distinct nodes", () -> get(owner, "/api/vdisks/mirrored/extent-groups"),
+          list -> list.size() > 0 && stream(list).allMatch(e -> stream(e.get("replicas")).map(r -> r.get("node").asText())
+              .distinct().count() == 2));
+      assertTrue(egroups.size() >= IMAGE_BYTES / (4L << 20), "extent groups: " + egroups.size());
+
+      // kill -9 of the controller's node: the survivor takes the vDisk over with every byte.
+      ProcessHandle killed = ProcessHandle.of(pid(dir.resolve("node-" + owner + "/node.pid"))).orElseThrow();
+      killed.destroyForcibly();
+      killed.onExit().get(30, TimeUnit.SECONDS);
+      await("node " + survivor + " drops node " + owner, () -> get(survivor, "/api/status"),
+          st -> st.path("cluster").path("domains").path("nodes").asInt() == 2);
+      String after = await("mirrored reads back through node " + survivor, () -> {
+        try {
+          return readBack(survivor, lun, "after node " + owner + " was killed");
+        } catch (Throwable t) {
+          return null; // the controller is moving: retry
+        }
+      }, x -> true);
+      assertEquals(sha, after, "every byte acknowledged before the kill reads back");
+      QemuIo.run(url(survivor, lun), List.of("read -P 0x6d 40M 1M"), IO_TIMEOUT).assertClean("pattern after the kill", 0, 1);
+      cairn(Duration.ofMinutes(3), List.of("cluster", "down", "--dir", dir.toString())).assertOk("bin/cairn cluster down");
       assertEquals(List.of(), processesOf(dir), "no process of the cluster is left");
     }
 

@@ -49,12 +49,18 @@ public final class CatalogMirror {
 
   public static Behavior<Command> create(ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
       LocalControllers local, Duration ioTimeout, Duration refreshEvery) {
+    return create(config, catalog, local, ioTimeout, refreshEvery, new ReplicationFactors());
+  }
+
+  /** As above, also keeping {@code factors} equal to the configuration's replication factors. */
+  public static Behavior<Command> create(ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
+      LocalControllers local, Duration ioTimeout, Duration refreshEvery, ReplicationFactors factors) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<Topic.Command<ClusterConfig.ConfigChanged>> topic =
           ctx.spawn(Topic.create(ClusterConfig.ConfigChanged.class, ClusterConfig.TOPIC), "config-topic");
       topic.tell(Topic.subscribe(ctx.messageAdapter(ClusterConfig.ConfigChanged.class, c -> new ViewReceived(c.view()))));
       timers.startTimerWithFixedDelay(new Refresh(), Duration.ZERO, refreshEvery);
-      return new Mirror(ctx, config, catalog, local, ioTimeout).behavior();
+      return new Mirror(ctx, config, catalog, local, ioTimeout, factors).behavior();
     }));
   }
 
@@ -64,6 +70,7 @@ public final class CatalogMirror {
     private final TargetCatalog catalog;
     private final LocalControllers local;
     private final Duration ioTimeout;
+    private final ReplicationFactors factors;
     private final ClusterSharding sharding;
     /** vDisks whose controller confirmed initialization (exported from then on). */
     private final Map<Long, VDiskSpec> ready = new HashMap<>();
@@ -72,7 +79,8 @@ public final class CatalogMirror {
     private ConfigView last = new ConfigView(List.of(), List.of(), List.of());
 
     Mirror(ActorContext<Command> ctx, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
-        LocalControllers local, Duration ioTimeout) {
+        LocalControllers local, Duration ioTimeout, ReplicationFactors factors) {
+      this.factors = factors;
       this.ctx = ctx;
       this.config = config;
       this.catalog = catalog;
@@ -111,6 +119,7 @@ public final class CatalogMirror {
 
     private void onView(ConfigView view) {
       last = view;
+      factors.update(view); // before any controller starts for a vDisk of this view
       Set<Long> live = new HashSet<>();
       for (VDiskSpec v : view.vdisks()) {
         live.add(v.id());

@@ -8,6 +8,7 @@ import io.cairn.actors.node.NodeStorage;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.datapath.oplog.OpLogCapture;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.datapath.vdisk.Provisioning;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.datapath.vdisk.VDiskIoException.Kind;
@@ -35,6 +36,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -156,6 +158,9 @@ public final class VDiskController
       implements Internal {}
 
   private record RoundStep() implements Internal {}
+
+  /** The replicated OpLog's take-over of this vDisk finished (failure null) or failed. */
+  private record OpLogRecovered(Throwable failure) implements Internal {}
 
   private record IdsReplied(ClusterConfig.Reply reply, Throwable failure) implements Internal {}
 
@@ -335,6 +340,11 @@ public final class VDiskController
   private boolean roundActive;
   /** The container's replication factor once learned (0 before); written by future threads. */
   private volatile int replicationFactor;
+  /**
+   * True from recovery until the replicated OpLog has taken this vDisk's records over from its
+   * peers ({@link ReplicatedOpLog#recover}): every command waits in the stash meanwhile.
+   */
+  private boolean opening;
   /** The open egroup refused slots (orphans of an earlier crash filled it): open another. */
   private boolean openFull;
 
@@ -356,7 +366,33 @@ public final class VDiskController
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(PostStop.instance(), state -> storage.localControllers().unregister(vdiskId, ctx.getSelf()))
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state instanceof Active && storage.oplog() instanceof ReplicatedOpLog) {
+            opening = true;
+            recoverOpLog();
+          }
+        })
         .build();
+  }
+
+  /**
+   * Before serving I/O on this node, takes over the OpLog records other nodes hold for this vDisk
+   * (a previous owner's writes); retried until it succeeds, I/O waiting meanwhile.
+   */
+  private void recoverOpLog() {
+    ActorRef<Command> self = ctx.getSelf();
+    ((ReplicatedOpLog) storage.oplog()).recover(vdiskId).whenComplete((v, err) -> self.tell(new OpLogRecovered(err)));
+  }
+
+  private ReplyEffect<Event, State> onOpLogRecovered(OpLogRecovered r) {
+    if (r.failure() != null) {
+      ctx.getLog().warn("vDisk {}: taking over its replicated OpLog records failed ({}); retrying", vdiskId,
+          r.failure().toString());
+      ctx.scheduleOnce(Duration.ofMillis(500), ctx.getSelf(), new Resume(this::recoverOpLog, err -> {}));
+      return Effect().noReply();
+    }
+    opening = false;
+    return Effect().noReply().thenUnstashAll();
   }
 
   @Override
@@ -396,6 +432,13 @@ public final class VDiskController
     b.forStateType(Uninitialized.class)
         .onCommand(Initialize.class, (s, c) -> Effect().persist(new Initialized(c.spec())).thenReply(c.replyTo(), a -> new Ack(true, null)))
         .onCommand(Destroy.class, (s, c) -> Effect().persist(new Destroyed()).thenReply(c.replyTo(), a -> new Ack(true, null)));
+    b.forState(s -> opening && s instanceof Active)
+        .onCommand(OpLogRecovered.class, (s, c) -> onOpLogRecovered(c))
+        .onCommand(Resume.class, (s, c) -> {
+          c.step().run();
+          return Effect().noReply();
+        })
+        .onAnyCommand(c -> Effect().stash());
     b.forStateType(Active.class)
         .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), s.spec.id() == c.spec().id()
             ? new Ack(true, null) : new Ack(false, "controller serves vDisk " + s.spec.id())))

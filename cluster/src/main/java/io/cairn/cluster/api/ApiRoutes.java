@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
+import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
 import io.cairn.actors.config.VDiskSpec;
@@ -55,6 +56,7 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * <pre>
  * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal
  * GET    /api/vdisks                    every vDisk with its usage and the node running its controller
+ * GET    /api/vdisks/{name}/extent-groups  its extent groups and where their replicas are
  * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?, "readOnly"?}
  * GET    /api/vdisks/{name}
  * PATCH  /api/vdisks/{name}             {"readOnly": true|false}
@@ -96,6 +98,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
             pathEnd(() -> concat(
                 get(() -> reply(listVDisks())),
                 post(() -> entity(Unmarshaller.entityToString(), body -> reply(createVDisk(body)))))),
+            path(PathMatchers.segment().slash("extent-groups"), name -> get(() -> reply(vdiskExtentGroups(name)))),
             path(PathMatchers.segment(), name -> concat(
                 get(() -> reply(getVDisk(name))),
                 patch(() -> entity(Unmarshaller.entityToString(), body -> reply(updateVDisk(name, body)))),
@@ -154,6 +157,22 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       counts.put("volumeGroups", view.volumeGroups().size());
       counts.put("vdisks", view.vdisks().size());
       out.put("objects", counts);
+      // The fault-domain awareness replicas get per container now, and why (AOS minimum domains).
+      List<io.cairn.datapath.placement.Candidate> candidates = directory.members().stream()
+          .map(n -> new io.cairn.datapath.placement.Candidate(n.nodeId(), n.block(), n.rack(), 1, 0, 0)).toList();
+      List<Map<String, Object>> containers = new ArrayList<>();
+      for (var c : view.containers()) {
+        Map<String, Object> cj = new LinkedHashMap<>();
+        cj.put("name", c.name());
+        cj.put("replicationFactor", c.replicationFactor());
+        io.cairn.datapath.placement.Placement.Level level =
+            io.cairn.datapath.placement.Placement.awareness(candidates, c.replicationFactor());
+        cj.put("awareness", level.awareness().toString());
+        cj.put("awarenessReason", level.reason());
+        cj.put("replicable", candidates.size() >= c.replicationFactor());
+        containers.add(cj);
+      }
+      out.put("containers", containers);
       return ok(out);
     });
   }
@@ -216,6 +235,30 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         .map(v -> vdiskJson(view, v, placement).thenApply(ApiRoutes::ok))
         .orElseGet(() -> CompletableFuture.completedFuture(error(StatusCodes.NOT_FOUND, "NOT_FOUND", "vDisk '" + name + "' does not exist"))))
         .thenCompose(response -> response);
+  }
+
+  /** The vDisk's extent groups with the nodes and disks of their replicas. */
+  private CompletionStage<HttpResponse> vdiskExtentGroups(String name) {
+    return config().thenCompose(view -> view.vdisk(name)
+        .map(v -> controller(v.id()).<VDiskController.Stats>ask(VDiskController.GetStats::new, TIMEOUT)
+            .thenCompose(stats -> {
+              List<CompletableFuture<Map<String, Object>>> all = new ArrayList<>();
+              for (long egroup : stats.egroups()) {
+                all.add(ClusterSharding.get(system).entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(egroup))
+                    .<ExtentGroup.Info>ask(ExtentGroup.Get::new, TIMEOUT).toCompletableFuture()
+                    .thenApply(info -> {
+                      Map<String, Object> e = new LinkedHashMap<>();
+                      e.put("id", egroup);
+                      e.put("replicas", info.replicas().stream()
+                          .map(r -> Map.of("node", r.nodeId(), "disk", r.diskId())).toList());
+                      return e;
+                    }));
+              }
+              return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                  .thenApply(x -> ok(all.stream().map(CompletableFuture::join).toList()));
+            }))
+        .orElseGet(() -> CompletableFuture.completedFuture(
+            error(StatusCodes.NOT_FOUND, "NOT_FOUND", "vDisk '" + name + "' does not exist"))));
   }
 
   private CompletionStage<HttpResponse> createVDisk(String body) {

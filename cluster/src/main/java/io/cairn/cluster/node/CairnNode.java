@@ -6,6 +6,15 @@ import com.typesafe.config.ConfigValueFactory;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.node.CatalogMirror;
+import io.cairn.actors.node.ReplicationFactors;
+import io.cairn.actors.node.NodeInfo;
+import io.cairn.datapath.oplog.ReplicaLog;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.replication.OpLogReplicaService;
+import io.cairn.datapath.replication.PeerDirectory;
+import io.cairn.datapath.replication.ReplicatedOpLog;
+import io.cairn.datapath.replication.ReplicationClient;
+import io.cairn.datapath.replication.ReplicationEndpoint;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
 import io.cairn.actors.node.NodeStorage;
@@ -122,8 +131,49 @@ public final class CairnNode implements AutoCloseable {
         settings.node().rack(), dataDir, settings.journal().type().settingName);
     UnifiedCache cache = UnifiedCache.create(settings.cache());
     FileExtentStore extentStore = FileExtentStore.open(settings.disks(), settings.extentStore(), cache);
-    FileOpLog oplog = FileOpLog.open(settings.oplog());
-    log.info("OpLog replayed: {}", oplog.stats());
+    FileOpLog localOplog = FileOpLog.open(settings.oplog());
+    log.info("OpLog replayed: {}", localOplog.stats());
+    // The data plane: other nodes' OpLog records are kept in this node's replica log and served
+    // over Aeron; this node's replicated vDisks write through the ReplicatedOpLog. Peers are found
+    // through the node directory, which starts with the actor system (until then: none).
+    ReplicaLog replicaLog = ReplicaLog.open(new ReplicaLog.Settings(dataDir.resolve("replicas"),
+        settings.oplog().fileSizeBytes(), settings.oplog().groupCommitMaxBytes()));
+    AtomicReference<NodeDirectory> directoryHolder = new AtomicReference<>();
+    ReplicationFactors factors = new ReplicationFactors();
+    ReplicationEndpoint endpoint = ReplicationEndpoint.start(
+        io.cairn.datapath.replication.ReplicationSettings.defaults(settings.node().id(), settings.cluster().host(),
+            settings.replication().aeronPort(), aeronBaseDir(dataDir)),
+        peerId -> {
+          NodeDirectory d = directoryHolder.get();
+          if (d == null) return null;
+          return d.view().member(peerId)
+              .map(n -> new PeerDirectory.PeerAddress(n.aeron().host(), n.aeron().port())).orElse(null);
+        },
+        new OpLogReplicaService(replicaLog));
+    ReplicatedOpLog oplog = new ReplicatedOpLog(settings.node().id(), localOplog, replicaLog,
+        new ReplicationClient(endpoint), new ReplicatedOpLog.Cluster() {
+          @Override
+          public List<Candidate> candidates() {
+            NodeDirectory d = directoryHolder.get();
+            if (d == null) return List.of();
+            List<Candidate> out = new ArrayList<>();
+            for (NodeInfo n : d.view().members()) {
+              long capacity = 0;
+              long used = 0;
+              for (NodeInfo.Disk disk : n.disks()) {
+                capacity += disk.capacityBytes();
+                used += disk.usedBytes();
+              }
+              out.add(new Candidate(n.nodeId(), n.block(), n.rack(), Math.max(capacity, 1), Math.min(used, Math.max(capacity, 1)), 0));
+            }
+            return out;
+          }
+
+          @Override
+          public int replicationFactor(long vdiskId) {
+            return factors.of(vdiskId);
+          }
+        });
     ExecutorService blocking = Executors.newFixedThreadPool(4, daemonThreads("cairn-blocking"));
     NodeStorage storage = new NodeStorage(settings.node().id(), settings, oplog, extentStore, blocking);
 
@@ -135,6 +185,8 @@ public final class CairnNode implements AutoCloseable {
       // Entities are stopped: make every accepted OpLog append durable, then close the files.
       try {
         oplog.close();
+        endpoint.close();
+        replicaLog.close();
         extentStore.close();
         blocking.shutdown();
         lock.release();
@@ -169,10 +221,12 @@ public final class CairnNode implements AutoCloseable {
       ExtentGroup.init(system, storage);
       LunReservations.init(system, settings.vdisk().snapshotEveryEvents());
       ClusterSharding sharding = ClusterSharding.get(system);
-      oplog.startDrainer(new ControllerDrainSink(sharding, settings.vdisk().ioTimeout()));
+      oplog.startDrainer(new ControllerDrainSink(sharding, settings.vdisk().ioTimeout(), storage.localControllers(),
+          factors::of));
 
       TargetCatalog catalog = new TargetCatalog();
-      system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5)),
+      system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5),
+          factors),
           "catalog-mirror", Props.empty());
 
       IscsiSettings iscsi = settings.iscsi();
@@ -201,7 +255,6 @@ public final class CairnNode implements AutoCloseable {
       }
       // The directory entry needs the bound management port, the API needs the directory: the
       // holder is filled in before the endpoint answers its first request.
-      AtomicReference<NodeDirectory> directoryHolder = new AtomicReference<>();
       NodeServices.get(system).set(new NodeServices.Services(storage, config, catalog, portalAddress,
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
@@ -226,6 +279,18 @@ public final class CairnNode implements AutoCloseable {
       storageClosed.handle((v, t) -> null).get(30, TimeUnit.SECONDS);
       throw e;
     }
+  }
+
+  /**
+   * Where the node's embedded Aeron media driver keeps its files: under /dev/shm when the machine
+   * has it (memory-mapped log buffers belong in memory), else in the data directory.
+   */
+  private static Path aeronBaseDir(Path dataDir) {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return shm.resolve("cairn-" + Integer.toHexString(dataDir.toAbsolutePath().normalize().toString().hashCode()));
+    }
+    return dataDir.resolve("aeron");
   }
 
   /** Discovery sessions: open unless the node configures discovery CHAP. */
