@@ -11,6 +11,11 @@ import io.cairn.actors.node.NodeInfo;
 import io.cairn.datapath.oplog.ReplicaLog;
 import io.cairn.datapath.placement.Candidate;
 import io.cairn.datapath.replication.OpLogReplicaService;
+import io.cairn.datapath.replication.CompositeReplicaHandlers;
+import io.cairn.datapath.extentstore.replicated.ExtentStoreReplicaService;
+import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
+import io.cairn.actors.egroup.ShardedReplicaResolver;
+import io.cairn.actors.node.DirectoryReplicaPlacer;
 import io.cairn.datapath.replication.PeerDirectory;
 import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.datapath.replication.ReplicationClient;
@@ -149,7 +154,22 @@ public final class CairnNode implements AutoCloseable {
           return d.view().member(peerId)
               .map(n -> new PeerDirectory.PeerAddress(n.aeron().host(), n.aeron().port())).orElse(null);
         },
-        new OpLogReplicaService(replicaLog));
+        new CompositeReplicaHandlers(new OpLogReplicaService(replicaLog), new ExtentStoreReplicaService(extentStore)));
+    // Extent groups of replicated containers get RF replicas on distinct nodes (placed from the
+    // node directory); reads fail over to another replica and repair a bad copy. Replica sets are
+    // looked up in the ExtentGroup entities, which need the actor system: hence the holder.
+    AtomicReference<ShardedReplicaResolver> resolverHolder = new AtomicReference<>();
+    ReplicatedExtentStore replicatedStore = new ReplicatedExtentStore(settings.node().id(), extentStore,
+        settings.extentStore(), new ReplicationClient(endpoint),
+        egroupId -> {
+          ShardedReplicaResolver r = resolverHolder.get();
+          return r != null ? r.replicas(egroupId) : CompletableFuture.failedFuture(
+              new IllegalStateException("node starting: extent group replicas not yet resolvable"));
+        },
+        new DirectoryReplicaPlacer(settings.node().id(), () -> {
+          NodeDirectory d = directoryHolder.get();
+          return d == null ? NodeDirectory.View.EMPTY : d.view();
+        }, settings.extentStore().egroupSizeBytes()));
     ReplicatedOpLog oplog = new ReplicatedOpLog(settings.node().id(), localOplog, replicaLog,
         new ReplicationClient(endpoint), new ReplicatedOpLog.Cluster() {
           @Override
@@ -175,7 +195,7 @@ public final class CairnNode implements AutoCloseable {
           }
         });
     ExecutorService blocking = Executors.newFixedThreadPool(4, daemonThreads("cairn-blocking"));
-    NodeStorage storage = new NodeStorage(settings.node().id(), settings, oplog, extentStore, blocking);
+    NodeStorage storage = new NodeStorage(settings.node().id(), settings, oplog, replicatedStore, blocking);
 
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn", conf);
     CompletableFuture<Void> storageClosed = new CompletableFuture<>();
@@ -217,6 +237,7 @@ public final class CairnNode implements AutoCloseable {
           Behaviors.supervise(ClusterConfig.create(settings.iscsi().iqnPrefix(), UUID::randomUUID))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
           "cluster-config"));
+      resolverHolder.set(new ShardedReplicaResolver(system, settings.vdisk().ioTimeout()));
       VDiskController.init(system, storage, config);
       ExtentGroup.init(system, storage);
       LunReservations.init(system, settings.vdisk().snapshotEveryEvents());
