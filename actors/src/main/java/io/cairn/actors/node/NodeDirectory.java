@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -116,6 +117,21 @@ public final class NodeDirectory {
     listeners.remove(listener);
   }
 
+  /**
+   * Completes when the view lists {@code nodeId} as an Up, reachable member (at once if it does
+   * already): a node waits for its own entry before it serves I/O, since placement works from the view.
+   */
+  public CompletableFuture<View> awaitMember(String nodeId) {
+    CompletableFuture<View> f = new CompletableFuture<>();
+    Consumer<View> listener = v -> {
+      if (v.member(nodeId).isPresent()) f.complete(v);
+    };
+    addListener(listener);
+    listener.accept(view);
+    f.whenComplete((v, t) -> removeListener(listener));
+    return f;
+  }
+
   /** Asks the directory to check this node's entry now rather than at the next refresh. */
   public void publishNow() {
     actor.tell(Tick.INSTANCE);
@@ -150,6 +166,11 @@ public final class NodeDirectory {
     private LWWMap<String, NodeInfo> map = LWWMap.empty();
     /** The entry of the write in flight (null: none), so a tick before its Changed does not write it again. */
     private NodeInfo writing;
+    /**
+     * This node's entry as last written to the local replica: the view shows it at once, without
+     * waiting for the replicator's next change notification (up to its notify interval later).
+     */
+    private NodeInfo own;
     /** Entries of no current member seen at the previous leader sweep: removed if still orphaned at the next. */
     private Set<String> orphans = Set.of();
     private boolean duplicateReported;
@@ -183,6 +204,10 @@ public final class NodeDirectory {
           .onMessage(Written.class, w -> {
             if (!w.success() && up()) ctx.getLog().warn("node directory: writing this node's entry failed; retrying at the next refresh");
             if (w.info().equals(writing)) writing = null;
+            if (w.success()) {
+              own = w.info();
+              recompute();
+            }
             return Behaviors.same();
           })
           .onMessage(Removed.class, r -> {
@@ -191,6 +216,9 @@ public final class NodeDirectory {
           })
           .onMessage(MembershipChanged.class, m -> {
             if (m.event() instanceof ClusterEvent.MemberRemoved removed) prune(removed.member());
+            if (m.event() instanceof ClusterEvent.MemberUp upEvent && upEvent.member().uniqueAddress().equals(self.uniqueAddress())) {
+              publishOwnEntry(); // placement needs this node's entry as soon as it is Up
+            }
             recompute();
             return Behaviors.same();
           })
@@ -275,8 +303,10 @@ public final class NodeDirectory {
     }
 
     private void recompute() {
+      Map<String, NodeInfo> entries = new TreeMap<>(map.getEntries());
+      if (own != null) entries.put(own.nodeId(), own);
       Map<Long, NodeInfo> byUid = new LinkedHashMap<>();
-      for (NodeInfo n : map.getEntries().values()) byUid.put(n.uid(), n);
+      for (NodeInfo n : entries.values()) byUid.put(n.uid(), n);
       Set<Member> unreachable = cluster.state().getUnreachable();
       List<NodeInfo> members = new ArrayList<>();
       for (Member m : cluster.state().getMembers()) {
@@ -285,7 +315,7 @@ public final class NodeDirectory {
         if (n != null && n.address().equals(m.address().toString())) members.add(n);
       }
       members.sort(Comparator.comparing(NodeInfo::nodeId));
-      setView(new View(members, map.getEntries()));
+      setView(new View(members, entries));
     }
   }
 }

@@ -245,6 +245,28 @@ public final class CairnNode implements AutoCloseable {
       oplog.startDrainer(new ControllerDrainSink(sharding, settings.vdisk().ioTimeout(), storage.localControllers(),
           factors::of));
 
+      // This node's directory entry (domains, endpoints, disks, load). Placement works from the
+      // directory's view: until it lists this node no replica can be placed here, not even an RF1
+      // vDisk's, so the portal opens only after that. The portals and the management port join the
+      // entry once they are bound.
+      Cluster cluster = Cluster.get(system);
+      AtomicReference<List<String>> advertisedPortals = new AtomicReference<>(List.of());
+      AtomicReference<HostPort> advertisedManagement = new AtomicReference<>(
+          new HostPort(advertised(settings.management().host(), settings), settings.management().port()));
+      directoryHolder.set(NodeDirectory.start(system, () -> new NodeInfo(settings.node().id(), settings.node().block(),
+          settings.node().rack(), cluster.selfMember().address().toString(), cluster.selfMember().uniqueAddress().longUid(),
+          new HostPort(settings.cluster().host(), settings.replication().aeronPort()), advertisedPortals.get(),
+          advertisedManagement.get(),
+          extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes())).toList(),
+          oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
+      try {
+        directoryHolder.get().awaitMember(settings.node().id()).get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("node " + settings.node().id() + " did not become an Up member of the cluster within "
+            + STARTUP_TIMEOUT.toSeconds() + " s (membership: " + cluster.selfMember().status() + "); check the seed nodes "
+            + settings.cluster().seeds(), e);
+      }
+
       TargetCatalog catalog = new TargetCatalog();
       system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5),
           factors),
@@ -274,8 +296,6 @@ public final class CairnNode implements AutoCloseable {
         IscsiSettings.Portal p = iscsi.additionalPortals().get(i);
         portals.add(p.host() + ":" + portal.boundPorts().get(i + 1) + "," + p.portalGroupTag());
       }
-      // The directory entry needs the bound management port, the API needs the directory: the
-      // holder is filled in before the endpoint answers its first request.
       NodeServices.get(system).set(new NodeServices.Services(storage, config, catalog, portalAddress,
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
@@ -283,14 +303,9 @@ public final class CairnNode implements AutoCloseable {
           }));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
-      HostPort management = new HostPort(advertised(settings.management().host(), settings), managementPort);
-      Cluster cluster = Cluster.get(system);
-      List<String> advertisedPortals = List.copyOf(portals);
-      directoryHolder.set(NodeDirectory.start(system, () -> new NodeInfo(settings.node().id(), settings.node().block(),
-          settings.node().rack(), cluster.selfMember().address().toString(), cluster.selfMember().uniqueAddress().longUid(),
-          new HostPort(settings.cluster().host(), settings.replication().aeronPort()), advertisedPortals, management,
-          extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes())).toList(),
-          oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
+      advertisedPortals.set(List.copyOf(portals));
+      advertisedManagement.set(new HostPort(advertised(settings.management().host(), settings), managementPort));
+      directoryHolder.get().publishNow();
 
       CairnNode node = new CairnNode(settings, system, portal, catalog, config, directoryHolder.get(), storageClosed);
       if (settings.demo().enabled()) node.ensureDemo(settings.demo());
