@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  * The {@code cairn} command: runs a node ({@code up}), a local cluster of nodes in the background
  * ({@code cluster up|down|status}), or talks to a node over its HTTP API.
  */
-@Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
+@Command(name = "cairn", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cairn 0.1.0",
     description = "Cairn: scale-out block storage served over iSCSI.",
     subcommands = {UpCommand.class, StatusCommand.class, VDiskCommand.class, VolumeGroupCommand.class,
         ContainerCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
