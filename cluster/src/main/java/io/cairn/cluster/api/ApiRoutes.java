@@ -16,6 +16,7 @@ import io.cairn.actors.node.NodeInfo;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.cluster.node.NodeServices;
 import io.cairn.config.CairnSettings;
+import io.cairn.datapath.replication.Faults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,12 +70,17 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * PUT    /api/volume-groups/{name}/chap                CHAP = {"user", "secret", "mutualUser"?, "mutualSecret"?}
  * DELETE /api/volume-groups/{name}/chap                                         no CHAP any more
  * GET    /api/containers                POST {"name", "replicationFactor"?}
+ * GET    /api/faults/replication        this node's replication fault injection (tests; needs
+ * PUT    /api/faults/replication        {"isolate"?, "dropTo"?: [node id], "dropFrom"?: [node id]}
+ * DELETE /api/faults/replication        cairn.replication.fault-injection = on, else 403)
  * </pre>
  *
  * <p>CHAP secrets are write-only: no response carries them (a volume group shows
  * {@code "chap": {"enabled", "user", "mutual", "mutualUser"}}), and no log line names them.
  */
 public final class ApiRoutes extends AllDirectives implements ManagementRouteProvider {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiRoutes.class);
 
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -117,6 +123,10 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 path("chap", () -> concat(
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
+        path(PathMatchers.segment("faults").slash("replication"), () -> concat(
+            get(() -> reply(replicationFaults())),
+            put(() -> entity(Unmarshaller.entityToString(), body -> reply(setReplicationFaults(body)))),
+            delete(() -> reply(clearReplicationFaults())))),
         path("containers", () -> concat(
             get(() -> reply(config().thenApply(v -> ok(v.containers().stream().map(ApiRoutes::containerJson).toList())))),
             post(() -> entity(Unmarshaller.entityToString(), body -> reply(createContainer(body))))))))));
@@ -173,8 +183,57 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         containers.add(cj);
       }
       out.put("containers", containers);
+      Map<String, Object> replication = new LinkedHashMap<>();
+      replication.put("endpoint", node.replication().endpoint().stats());
+      replication.put("faultInjection", node.replication().faultInjection());
+      replication.put("faults", faultsJson(node.replication().endpoint().faults()));
+      out.put("replication", replication);
       return ok(out);
     });
+  }
+
+  // --- replication fault injection (tests; only with cairn.replication.fault-injection = on) ----
+
+  private static Map<String, Object> faultsJson(Faults f) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("isolated", f.isolated());
+    out.put("dropTo", new java.util.TreeSet<>(f.droppedTo()));
+    out.put("dropFrom", new java.util.TreeSet<>(f.droppedFrom()));
+    return out;
+  }
+
+  private Faults faults() {
+    NodeServices.Replication r = services().replication();
+    if (!r.faultInjection()) {
+      throw new Forbidden("replication fault injection is off on this node (cairn.replication.fault-injection)");
+    }
+    return r.endpoint().faults();
+  }
+
+  private CompletionStage<HttpResponse> replicationFaults() {
+    return CompletableFuture.completedFuture(ok(faultsJson(faults())));
+  }
+
+  /** {"isolate": bool?, "dropTo": [node id]?, "dropFrom": [node id]?}: replaces every fault of the endpoint. */
+  private CompletionStage<HttpResponse> setReplicationFaults(String body) {
+    Faults f = faults();
+    JsonNode req = parseObject(body);
+    boolean isolate = optionalBoolean(req, "isolate", false);
+    List<String> to = optionalTextList(req, "dropTo");
+    List<String> from = optionalTextList(req, "dropFrom");
+    f.clear();
+    f.dropTo(java.util.Set.copyOf(to));
+    f.dropFrom(java.util.Set.copyOf(from));
+    f.isolate(isolate);
+    log.warn("replication fault injection set through the API: isolate={}, dropTo={}, dropFrom={}", isolate, to, from);
+    return CompletableFuture.completedFuture(ok(faultsJson(f)));
+  }
+
+  private CompletionStage<HttpResponse> clearReplicationFaults() {
+    Faults f = faults();
+    f.clear();
+    log.warn("replication fault injection cleared through the API");
+    return CompletableFuture.completedFuture(ok(faultsJson(f)));
   }
 
   /**
@@ -437,6 +496,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
           out.put("url", "iscsi://" + services().portalAddress() + "/" + iqn + "/" + v.lun());
           String controllerNode = placement.get(shardOf(v.id()));
           if (controllerNode != null) out.put("controllerNode", controllerNode);
+          // The OpLog peers this node writes the vDisk's replicated records to (its controller's node).
+          Map<Long, List<String>> peers = services().replication().oplog().episodePeers(v.id());
+          if (!peers.isEmpty()) out.put("oplogPeers", peers);
           if (stats != null && stats.active()) {
             Map<String, Object> usage = new LinkedHashMap<>();
             usage.put("mappedBytes", stats.mappedBlocks() * (long) services().storage().extentSize());
@@ -527,6 +589,13 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     body.put("error", code);
     body.put("message", message);
     return json(status, body);
+  }
+
+  /** A request this node refuses by its configuration: becomes a 403 with its message. */
+  static final class Forbidden extends RuntimeException {
+    Forbidden(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** A client error found while reading a request: becomes a 400 with its message. */
@@ -624,6 +693,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   private static HttpResponse errorFor(Throwable t) {
     while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
     if (t instanceof BadRequest) return error(StatusCodes.BAD_REQUEST, "INVALID", t.getMessage());
+    if (t instanceof Forbidden) return error(StatusCodes.FORBIDDEN, "FORBIDDEN", t.getMessage());
     if (t instanceof java.util.concurrent.TimeoutException) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "the cluster did not answer in time");
     }

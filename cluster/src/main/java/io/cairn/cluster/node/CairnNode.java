@@ -300,7 +300,7 @@ public final class CairnNode implements AutoCloseable {
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
             return d == null ? NodeDirectory.View.EMPTY : d.view();
-          }));
+          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection())));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
       advertisedPortals.set(List.copyOf(portals));

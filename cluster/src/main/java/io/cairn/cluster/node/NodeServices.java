@@ -3,6 +3,8 @@ package io.cairn.cluster.node;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeStorage;
+import io.cairn.datapath.replication.ReplicatedOpLog;
+import io.cairn.datapath.replication.ReplicationEndpoint;
 import io.cairn.datapath.target.TargetCatalog;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.AbstractExtensionId;
@@ -26,10 +28,20 @@ public final class NodeServices implements Extension {
    * @param portalAddress host:port of this node's first iSCSI portal
    * @param portals every iSCSI portal of this node as {@code host:port,tpgt} (multipath)
    * @param directory the node directory's current view ({@link NodeDirectory.View#EMPTY} until it starts)
+   * @param replication the node's replication data plane
    */
   public record Services(NodeStorage storage, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
       String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats,
-      java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory) {}
+      java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory, Replication replication) {}
+
+  /**
+   * The replication data plane as the API sees it.
+   *
+   * @param endpoint the node's Aeron endpoint (counters, fault injection)
+   * @param oplog the node's replicated OpLog (OpLog peers per vDisk episode)
+   * @param faultInjection whether the API may set the endpoint's faults ({@code cairn.replication.fault-injection})
+   */
+  public record Replication(ReplicationEndpoint endpoint, ReplicatedOpLog oplog, boolean faultInjection) {}
 
   private final AtomicReference<Services> services = new AtomicReference<>();
 

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Drop to: frames this endpoint would send to the listed peers vanish (the send counts as
  *       done, as a datagram lost in the network would).
  *   <li>Drop from: frames arriving from the listed peers are discarded before any processing.
+ *   <li>Isolate: both, for every peer (the node's replication network is cut).
  *   <li>Corrupt: each of the next N frames this endpoint sends has one byte flipped after its CRC
  *       was computed (a payload byte when the frame has a payload, else a header field byte), so
  *       the receiver's CRC check fails. The stored request is not changed: a retry is intact.
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Faults {
   private volatile Set<String> dropTo = Set.of();
   private volatile Set<String> dropFrom = Set.of();
+  private volatile boolean isolated;
   private final AtomicInteger corruptNext = new AtomicInteger();
 
   /** Drops all traffic to and from {@code peers} (a network partition from them). */
@@ -26,6 +28,25 @@ public final class Faults {
     Set<String> s = Set.copyOf(peers);
     dropTo = s;
     dropFrom = s;
+  }
+
+  /** Drops all traffic to and from every peer (or stops doing so). */
+  public void isolate(boolean on) {
+    isolated = on;
+  }
+
+  public boolean isolated() {
+    return isolated;
+  }
+
+  /** The peers frames to which are dropped (besides {@link #isolated()}). */
+  public Set<String> droppedTo() {
+    return dropTo;
+  }
+
+  /** The peers frames from which are dropped (besides {@link #isolated()}). */
+  public Set<String> droppedFrom() {
+    return dropFrom;
   }
 
   public void dropTo(Set<String> peers) {
@@ -46,15 +67,18 @@ public final class Faults {
   public void clear() {
     dropTo = Set.of();
     dropFrom = Set.of();
+    isolated = false;
     corruptNext.set(0);
   }
 
   boolean dropsTo(String peer) {
+    if (isolated) return true;
     Set<String> s = dropTo;
     return !s.isEmpty() && s.contains(peer);
   }
 
   boolean dropsFrom(String peer) {
+    if (isolated) return true;
     Set<String> s = dropFrom;
     return !s.isEmpty() && s.contains(peer);
   }

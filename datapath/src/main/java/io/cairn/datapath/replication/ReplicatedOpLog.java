@@ -236,6 +236,15 @@ public final class ReplicatedOpLog implements OpLog {
     return List.copyOf(out);
   }
 
+  /**
+   * The vDisk's OpLog peers by episode as this node chose them (empty when it writes no replicated
+   * record of the vDisk); for the operator API. Any thread.
+   */
+  public Map<Long, List<String>> episodePeers(long vdiskId) {
+    VDisk vd = vdisks.get(vdiskId);
+    return vd == null ? Map.of() : new TreeMap<>(vd.episodePeers);
+  }
+
   // ==== take-over =================================================================================
 
   /**
