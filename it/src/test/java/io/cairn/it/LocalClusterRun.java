@@ -43,6 +43,8 @@ final class LocalClusterRun {
   final int basePort;
   final int nodes;
   final Postgres pg;
+  /** Extra JVM options of the nodes {@link #up} starts (e.g. -D settings). */
+  String nodeJavaOpts = "";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   LocalClusterRun(Path dir, int basePort, int nodes, Postgres pg) {
@@ -103,7 +105,7 @@ final class LocalClusterRun {
         "--base-port", Integer.toString(basePort)));
     up.addAll(List.of(flags));
     if (pg != null) up.addAll(List.of("--journal-url", pg.jdbcUrl(), "--journal-user", Postgres.USER));
-    return cairn(UP_TIMEOUT.plusMinutes(1), up).assertOk("bin/cairn cluster up");
+    return cairn(UP_TIMEOUT.plusMinutes(1), up, nodeJavaOpts).assertOk("bin/cairn cluster up");
   }
 
   /** Waits until {@code node} sees {@code members} members with directory entries. */
@@ -183,6 +185,10 @@ final class LocalClusterRun {
 
   JsonNode post(int node, String path, String body) {
     return api(node, "POST", path, body);
+  }
+
+  JsonNode put(int node, String path, String body) {
+    return api(node, "PUT", path, body);
   }
 
   /** One API call; null when the node does not answer or answers with an error to a GET (callers retry). */

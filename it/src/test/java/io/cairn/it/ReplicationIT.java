@@ -54,6 +54,65 @@ class ReplicationIT {
   }
 
   /**
+   * RF2 on four nodes: while a write stream runs through the vDisk's owner, the replication
+   * traffic (Aeron) of the owner's OpLog peer for the stream's episode is cut (the node stays a
+   * cluster member). Writes keep being acknowledged, through a new peer; once the cut is healed and
+   * the owner is killed, every acknowledged write reads back through another node.
+   */
+  @Test
+  void shouldReplaceAPeerWhoseReplicationTrafficIsCutAndLoseNothing(TestInfo test) throws Exception {
+    LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(ReplicationIT.class, MultiNodeIT.name(test)), 13530, 4, null);
+    c.nodeJavaOpts = "-Dcairn.replication.fault-injection=on";
+    c.scenario(() -> {
+      c.up("--blocks", "4");
+      for (int i = 1; i <= 4; i++) c.awaitMembers(i, 4);
+      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      c.post(1, "/api/vdisks", "{\"name\": \"cut\", \"size\": \"1G\", \"container\": \"rf2\"}");
+      JsonNode v = await("controller of cut placed", () -> c.get(1, "/api/vdisks/cut"), j -> j.has("controllerNode"));
+      int owner = number(v.get("controllerNode").asText());
+      int lun = v.get("lun").asInt();
+      await("node " + owner + " exports cut", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
+          res -> res.exitCode() == 0);
+      WriteStream writes = new WriteStream(() -> c.iscsiPort(owner), IQN, lun, STREAM_OFFSET, STREAM_BYTES, STREAM_THREADS,
+          true, 0xC07L).start();
+      writes.awaitAcked(300, Duration.ofMinutes(3));
+      String episode = Long.toString(STREAM_OFFSET >>> 30);
+      JsonNode before = await("the stream's episode has an OpLog peer", () -> c.get(owner, "/api/vdisks/cut"),
+          j -> j.path("oplogPeers").path(episode).size() == 1);
+      String peer = before.path("oplogPeers").path(episode).get(0).asText();
+      int cutNode = number(peer);
+
+      JsonNode faults = c.put(cutNode, "/api/faults/replication", "{\"isolate\": true}");
+      assertTrue(faults.get("isolated").asBoolean(), faults.toString());
+      int ackedAtCut = writes.acked();
+      writes.awaitAcked(ackedAtCut + 300, Duration.ofMinutes(3));
+      JsonNode after = c.get(owner, "/api/vdisks/cut");
+      String newPeer = after.path("oplogPeers").path(episode).get(0).asText();
+      assertTrue(!newPeer.equals(peer) && !newPeer.equals("node-" + owner), "the episode's peer " + peer + " was replaced: " + after);
+      JsonNode st = c.get(cutNode, "/api/status");
+      assertTrue(st.path("replication").path("endpoint").path("droppedByFault").asLong() > 0, "traffic was cut: " + st);
+
+      c.api(cutNode, "DELETE", "/api/faults/replication", null);
+      writes.awaitAcked(writes.acked() + 100, Duration.ofMinutes(2));
+      writes.stop();
+      int acked = writes.acked();
+      c.kill9(owner);
+      int reader = owner == 1 ? 2 : 1;
+      await("node " + reader + " drops node " + owner, () -> c.get(reader, "/api/status"),
+          s2 -> s2.path("cluster").path("domains").path("nodes").asInt() == 3);
+      byte[] region = await("the stream's region reads through node " + reader, Duration.ofMinutes(3), () -> {
+        try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(reader), IQN, lun, "verify")) {
+          return disk.read(STREAM_OFFSET, (int) STREAM_BYTES);
+        } catch (Throwable t) {
+          return null; // the controller is moving: retry
+        }
+      }, x -> true);
+      writes.verify(region, "after the cut, the heal and kill -9 of the owner (" + acked + " acknowledged, "
+          + writes.failed() + " failed)");
+    });
+  }
+
+  /**
    * Up with one block per node; a vDisk in an RF container; the image written through the node
    * that controls the vDisk, checked on RF distinct nodes; a write stream through that node; kill
    * -9 of it (and of {@code kills - 1} more nodes) mid-stream; everything read back through a survivor.
