@@ -327,7 +327,7 @@ class SerializationTest {
   void shouldRegisterEverySerializableType() {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
     Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
-        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal");
+        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal", "HandOff");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,

@@ -11,13 +11,18 @@ import java.time.Duration;
  * @param physicalBlockSize physical block size reported to initiators, bytes
  * @param ioTimeout time a front-end I/O may take before it fails
  * @param snapshotEveryEvents persisted events between entity snapshots
+ * @param controllerMoveAfter remote I/O from one node, without a longer pause than {@code
+ *     controllerMovePause}, after which a replicated vDisk's controller moves to that node
+ * @param controllerMovePause a gap in a node's remote I/O that starts the count again
  */
 public record VDiskSettings(
     long oplogSkipMinOutstandingWriteBytes,
     int logicalBlockSize,
     int physicalBlockSize,
     Duration ioTimeout,
-    int snapshotEveryEvents) {
+    int snapshotEveryEvents,
+    Duration controllerMoveAfter,
+    Duration controllerMovePause) {
 
   public static VDiskSettings from(Config c) {
     int lbs = (int) Checks.powerOfTwo("vdisk.logical-block-size", c.getInt("logical-block-size"));
@@ -28,6 +33,13 @@ public record VDiskSettings(
         Checks.positive("vdisk.oplog-skip-min-outstanding-write-bytes", c.getBytes("oplog-skip-min-outstanding-write-bytes")),
         lbs, pbs,
         c.getDuration("io-timeout"),
-        (int) Checks.between("vdisk.snapshot-every-events", c.getInt("snapshot-every-events"), 1, 1_000_000));
+        (int) Checks.between("vdisk.snapshot-every-events", c.getInt("snapshot-every-events"), 1, 1_000_000),
+        positive("vdisk.controller-move-after", c.getDuration("controller-move-after")),
+        positive("vdisk.controller-move-pause", c.getDuration("controller-move-pause")));
+  }
+
+  private static Duration positive(String name, Duration d) {
+    if (d.isNegative() || d.isZero()) throw new SettingsException(name, "must be positive");
+    return d;
   }
 }

@@ -54,6 +54,44 @@ class ReplicationIT {
   }
 
   /**
+   * Data locality on three nodes: an RF2 vDisk made through node 1's API gets its controller on
+   * node 2 when its first I/O arrives there, and on node 3 after node 3 has sent it I/O for the
+   * (shortened) move delay; the writes running through node 3 across the move all succeed, and all
+   * read back through node 1.
+   */
+  @Test
+  void shouldMoveTheControllerWhereItsIoArrives(TestInfo test) throws Exception {
+    LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(ReplicationIT.class, MultiNodeIT.name(test)), 13570, 3, null);
+    c.nodeJavaOpts = "-Dcairn.vdisk.controller-move-after=8s -Dcairn.vdisk.controller-move-pause=5s";
+    c.scenario(() -> {
+      c.up("--blocks", "3");
+      for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
+      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      c.post(1, "/api/vdisks", "{\"name\": \"roaming\", \"size\": \"1G\", \"container\": \"rf2\"}");
+      int lun = await("roaming created", () -> c.get(1, "/api/vdisks/roaming"), j -> j.has("lun")).get("lun").asInt();
+      await("node 2 exports roaming", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(2, lun)), r -> r.exitCode() == 0);
+      QemuIo.run(c.url(2, lun), List.of("write -P 0x21 0 1M"), IO_TIMEOUT).assertClean("first I/O, through node 2", 1, 0);
+      await("the controller comes to node 2, where the first I/O arrived", () -> c.get(1, "/api/vdisks/roaming"),
+          j -> j.path("controllerNode").asText().equals("node-2"));
+
+      await("node 3 exports roaming", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(3, lun)), r -> r.exitCode() == 0);
+      WriteStream writes = new WriteStream(() -> c.iscsiPort(3), IQN, lun, STREAM_OFFSET, STREAM_BYTES, 2, false, 0x10CL).start();
+      await("sustained I/O through node 3 moves the controller there", Duration.ofMinutes(2), () -> c.get(1, "/api/vdisks/roaming"),
+          j -> j.path("controllerNode").asText().equals("node-3"));
+      int atMove = writes.acked();
+      writes.awaitAcked(atMove + 200, Duration.ofMinutes(1));
+      writes.stop();
+      assertEquals(0, writes.failed(), "writes across the move: " + writes.errors());
+      byte[] region;
+      try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(1), IQN, lun, "verify")) {
+        region = disk.read(STREAM_OFFSET, (int) STREAM_BYTES);
+      }
+      writes.verify(region, "after the controller moved from node 2 to node 3");
+      QemuIo.run(c.url(1, lun), List.of("read -P 0x21 0 1M"), IO_TIMEOUT).assertClean("the first write, through node 1", 0, 1);
+    });
+  }
+
+  /**
    * RF2 on four nodes: while a write stream runs through the vDisk's owner, the replication
    * traffic (Aeron) of the owner's OpLog peer for the stream's episode is cut (the node stays a
    * cluster member). Writes keep being acknowledged, through a new peer; once the cut is healed and
@@ -113,9 +151,10 @@ class ReplicationIT {
   }
 
   /**
-   * Up with one block per node; a vDisk in an RF container; the image written through the node
-   * that controls the vDisk, checked on RF distinct nodes; a write stream through that node; kill
-   * -9 of it (and of {@code kills - 1} more nodes) mid-stream; everything read back through a survivor.
+   * Up with one block per node; a vDisk in an RF container made through node 1's API; the image
+   * written through node 1 (which thereby gets the vDisk's controller), checked on RF distinct
+   * nodes; a write stream through node 1; kill -9 of it (and of {@code kills - 1} more nodes)
+   * mid-stream; everything read back through a survivor.
    */
   private static void killScenario(LocalClusterRun c, int rf, int kills) throws Exception {
     c.up("--blocks", Integer.toString(c.nodes));
@@ -123,10 +162,9 @@ class ReplicationIT {
     String container = "rf" + rf;
     c.post(1, "/api/containers", "{\"name\": \"" + container + "\", \"replicationFactor\": " + rf + "}");
     c.post(1, "/api/vdisks", "{\"name\": \"mirrored\", \"size\": \"1G\", \"container\": \"" + container + "\"}");
-    JsonNode v = await("controller of mirrored placed", () -> c.get(1, "/api/vdisks/mirrored"), j -> j.has("controllerNode"));
-    int owner = number(v.get("controllerNode").asText());
-    int lun = v.get("lun").asInt();
-    await("node " + owner + " exports mirrored", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
+    int lun = await("mirrored created", () -> c.get(1, "/api/vdisks/mirrored"), j -> j.has("lun")).get("lun").asInt();
+    int owner = 1; // written through node 1, so its controller comes to node 1 (data locality)
+    await("node 1 exports mirrored", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
         res -> res.exitCode() == 0);
 
     Path image = c.dir.resolve("image.raw");
@@ -144,6 +182,9 @@ class ReplicationIT {
     Set<String> holders = new HashSet<>();
     egroups.forEach(e -> e.get("replicas").forEach(r -> holders.add(r.get("node").asText())));
     assertTrue(holders.size() >= rf, "replicas on " + holders);
+
+    await("the controller of mirrored is on node 1, where its I/O arrives", () -> c.get(1, "/api/vdisks/mirrored"),
+        j -> j.path("controllerNode").asText().equals("node-1"));
 
     // A stream of small writes (the OpLog path) through the owner; the owner dies in the middle.
     WriteStream writes = new WriteStream(() -> c.iscsiPort(owner), IQN, lun, STREAM_OFFSET, STREAM_BYTES, STREAM_THREADS,

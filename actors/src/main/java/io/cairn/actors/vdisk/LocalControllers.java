@@ -12,6 +12,18 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class LocalControllers {
 
   private final ConcurrentHashMap<Long, ActorRef<VDiskController.Command>> byVdisk = new ConcurrentHashMap<>();
+  private volatile ControllerLocality locality;
+
+  /** Reports remote I/O to {@code l} from now on (the node sets it once sharding is up). */
+  public void locality(ControllerLocality l) {
+    this.locality = l;
+  }
+
+  /** The portal sends an I/O of the vDisk to its controller on another node. */
+  void remoteIo(long vdiskId) {
+    ControllerLocality l = locality;
+    if (l != null) l.remoteIo(vdiskId);
+  }
 
   void register(long vdiskId, ActorRef<VDiskController.Command> controller) {
     byVdisk.put(vdiskId, controller);

@@ -40,6 +40,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalRead(offset, length, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     CompletionStage<VDiskController.ReadResult> reply =
         controller.ask(r -> new VDiskController.Read(offset, length, r), timeout);
     return reply.toCompletableFuture().handle((r, err) -> {
@@ -57,6 +58,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalWrite(offset, data, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     CompletionStage<VDiskController.IoResult> reply;
     try {
       reply = controller.ask(r -> new VDiskController.Write(offset, data, r), timeout);
@@ -79,6 +81,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalWriteAtomic(offset, data, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     CompletionStage<VDiskController.IoResult> reply;
     try {
       reply = controller.ask(r -> new VDiskController.WriteAtomic(offset, data, r), timeout);
@@ -97,6 +100,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalCompareAndWrite(offset, compare, data, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     CompletionStage<VDiskController.CompareResult> reply;
     try {
       reply = controller.ask(r -> new VDiskController.CompareAndWrite(offset, compare, data, r), timeout);
@@ -120,6 +124,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalUnmap(offset, length, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     return ioResult(controller.ask(r -> new VDiskController.Unmap(offset, length, r), timeout));
   }
 
@@ -131,6 +136,7 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalGetProvisioning(offset, maxRanges, result));
       return result;
     }
+    local.remoteIo(vdiskId);
     CompletionStage<VDiskController.ProvisioningResult> reply =
         controller.ask(r -> new VDiskController.GetProvisioning(offset, maxRanges, r), timeout);
     return reply.toCompletableFuture().handle((r, err) -> {

@@ -31,6 +31,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -76,7 +77,11 @@ public final class VDiskController
   public static void init(ActorSystem<?> system, NodeStorage storage, ActorRef<ClusterConfig.Command> config) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
             ctx -> create(Long.parseLong(ctx.getEntityId()), storage, config))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+        .withMessageExtractor(new ControllerLocality.OneShardPerVDisk())
+        .withAllocationStrategy(new ExternalShardAllocationStrategy(system, ENTITY_TYPE_KEY.name(),
+            org.apache.pekko.util.Timeout.create(Duration.ofSeconds(5))))
+        .withStopMessage(new HandOff()));
   }
 
   public static Behavior<Command> create(long vdiskId, NodeStorage storage, ActorRef<ClusterConfig.Command> config) {
@@ -150,6 +155,12 @@ public final class VDiskController
   public record Destroy(ActorRef<Ack> replyTo) implements Command {}
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /**
+   * Sharding moves the controller to another node (or this node leaves): stop taking the fast
+   * path, finish every mutation in flight, then stop. Sent by the local shard only.
+   */
+  public record HandOff() implements Command {}
 
   /** Results of internal steps, sent by the actor to itself. Never leave the node. */
   private sealed interface Internal extends Command {}
@@ -334,6 +345,15 @@ public final class VDiskController
    */
   private final AtomicLong outstandingWriteBytes = new AtomicLong();
 
+  /**
+   * Front-end mutations and drains accepted and not finished (their storage writes may still be in
+   * flight, completing on data-path threads). A hand-off waits for zero: the next owner must not
+   * take the vDisk's OpLog records over while this node can still write (or acknowledge) any.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** A hand-off began: this node no longer offers the fast path and stops when nothing is in flight. */
+  private boolean handingOff;
+
   // Allocation rounds (transient: after a crash, the I/O that waited is gone too).
   private final Long2ObjectHashMap<List<MappingWaiter>> waiting = new Long2ObjectHashMap<>();
   private final ArrayDeque<Long> queue = new ArrayDeque<>();
@@ -445,19 +465,20 @@ public final class VDiskController
         .onCommand(Read.class, (s, c) -> lockedRead(s, c.offset(), c.length(), ReadReply.to(c.replyTo())))
         .onCommand(LocalRead.class, (s, c) -> lockedRead(s, c.offset(), c.length(), ReadReply.to(c.result())))
         .onCommand(Captured.class, this::onCaptured)
-        .onCommand(Write.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, err -> c.replyTo().tell(ioResult(err))))
-        .onCommand(LocalWrite.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, err -> complete(c.result(), err)))
-        .onCommand(WriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, err -> c.replyTo().tell(ioResult(err))))
-        .onCommand(LocalWriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, err -> complete(c.result(), err)))
+        .onCommand(Write.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, tracked(err -> c.replyTo().tell(ioResult(err)))))
+        .onCommand(LocalWrite.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), false, tracked(err -> complete(c.result(), err))))
+        .onCommand(WriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, tracked(err -> c.replyTo().tell(ioResult(err)))))
+        .onCommand(LocalWriteAtomic.class, (s, c) -> lockedWrite(s, c.offset(), c.data(), true, tracked(err -> complete(c.result(), err))))
         .onCommand(CompareAndWrite.class, (s, c) -> compareAndWrite(s, c.offset(), c.compare(), c.data(),
-            (at, err) -> c.replyTo().tell(err == null ? new CompareResult(at, null, null)
-                : new CompareResult(-1, VDiskIoException.of(err).kind(), VDiskIoException.of(err).getMessage()))))
-        .onCommand(LocalCompareAndWrite.class, (s, c) -> compareAndWrite(s, c.offset(), c.compare(), c.data(), (at, err) -> {
+            tracked((Long at, Throwable err) -> c.replyTo().tell(err == null ? new CompareResult(at, null, null)
+                : new CompareResult(-1, VDiskIoException.of(err).kind(), VDiskIoException.of(err).getMessage())))))
+        .onCommand(LocalCompareAndWrite.class, (s, c) -> compareAndWrite(s, c.offset(), c.compare(), c.data(), tracked((Long at, Throwable err) -> {
           if (err == null) c.result().complete(at);
           else c.result().completeExceptionally(VDiskIoException.of(err));
-        }))
-        .onCommand(Unmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), err -> c.replyTo().tell(ioResult(err))))
-        .onCommand(LocalUnmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), err -> complete(c.result(), err)))
+        })))
+        .onCommand(Unmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), tracked(err -> c.replyTo().tell(ioResult(err)))))
+        .onCommand(LocalUnmap.class, (s, c) -> onUnmap(s, c.offset(), c.length(), tracked(err -> complete(c.result(), err))))
+        .onCommand(HandOff.class, (s, c) -> onHandOff())
         .onCommand(GetProvisioning.class, (s, c) -> {
           try {
             c.replyTo().tell(ProvisioningResult.of(provisioning(s, c.offset(), c.maxRanges())));
@@ -538,6 +559,7 @@ public final class VDiskController
         .onCommand(Flush.class, (s, c) -> Effect().reply(c.replyTo(), new IoResult(Kind.NOT_READY, notServing(s))))
         .onCommand(Initialize.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(false, notServing(s))))
         .onCommand(Destroy.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(true, null)))
+        .onCommand(HandOff.class, (s, c) -> onHandOff())
         .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, false, 0, new long[0], 0, 0)))
         .onCommand(Internal.class, (s, c) -> {
           if (c instanceof Captured cap) cap.reply().failed(new VDiskIoException(Kind.NOT_READY, notServing(s)));
@@ -845,6 +867,44 @@ public final class VDiskController
     return Effect().noReply();
   }
 
+  /** Counts a mutation in flight until {@code done} runs. */
+  private Consumer<Throwable> tracked(Consumer<Throwable> done) {
+    inFlight.incrementAndGet();
+    return err -> {
+      try {
+        done.accept(err);
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    };
+  }
+
+  private BiConsumer<Long, Throwable> tracked(BiConsumer<Long, Throwable> done) {
+    inFlight.incrementAndGet();
+    return (at, err) -> {
+      try {
+        done.accept(at, err);
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    };
+  }
+
+  /**
+   * The hand-off (see {@link HandOff}): leaves the fast path at once, then stops once every
+   * mutation in flight has finished, checking again every 10 ms.
+   */
+  private ReplyEffect<Event, State> onHandOff() {
+    if (!handingOff) {
+      handingOff = true;
+      storage.localControllers().unregister(vdiskId, ctx.getSelf());
+      ctx.getLog().info("vDisk {}: controller handing off ({} mutation(s) in flight)", vdiskId, inFlight.get());
+    }
+    if (inFlight.get() == 0) return Effect().stop().thenNoReply();
+    ctx.scheduleOnce(Duration.ofMillis(10), ctx.getSelf(), new HandOff());
+    return Effect().noReply();
+  }
+
   private static IoResult ioResult(Throwable err) {
     if (err == null) return IoResult.OK;
     VDiskIoException e = VDiskIoException.of(err);
@@ -861,9 +921,10 @@ public final class VDiskController
     if (!inRange(s, d.offset(), length)) {
       return Effect().reply(d.replyTo(), new DrainResult(false, false, rangeMessage(s, d.offset(), length)));
     }
-    writeToExtents(s, d.offset(), d.data(), CompletableFuture.completedFuture(null)).whenComplete((v, err) -> d.replyTo().tell(err == null
+    Consumer<Throwable> reply = tracked(err -> d.replyTo().tell(err == null
         ? new DrainResult(true, false, null)
         : new DrainResult(false, false, VDiskIoException.of(err).getMessage())));
+    writeToExtents(s, d.offset(), d.data(), CompletableFuture.completedFuture(null)).whenComplete((v, err) -> reply.accept(err));
     return Effect().noReply();
   }
 

@@ -34,7 +34,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -88,12 +87,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(3);
 
   private final ActorSystem<?> system;
-  /** The vDisk controllers' shard ids, as sharding computes them (the entity's default extractor). */
-  private final HashCodeMessageExtractor<VDiskController.Command> shardIds;
 
   ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
-    this.shardIds = new HashCodeMessageExtractor<>(classic.settings().config().getInt("pekko.cluster.sharding.number-of-shards"));
   }
 
   @Override
@@ -472,8 +468,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         });
   }
 
-  private String shardOf(long vdiskId) {
-    return shardIds.shardId(Long.toString(vdiskId));
+  /** A vDisk controller's shard id: one shard per vDisk ({@code ControllerLocality.OneShardPerVDisk}). */
+  private static String shardOf(long vdiskId) {
+    return Long.toString(vdiskId);
   }
 
   private CompletionStage<Map<String, Object>> vdiskJson(ConfigView view, VDiskSpec v, Map<String, String> placement) {

@@ -26,6 +26,7 @@ import io.cairn.actors.node.NodeStorage;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.reservation.ShardedReservationStore;
 import io.cairn.actors.vdisk.ControllerDrainSink;
+import io.cairn.actors.vdisk.ControllerLocality;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CairnSettings;
 import io.cairn.config.ClusterSettings;
@@ -239,6 +240,8 @@ public final class CairnNode implements AutoCloseable {
           "cluster-config"));
       resolverHolder.set(new ShardedReplicaResolver(system, settings.vdisk().ioTimeout()));
       VDiskController.init(system, storage, config);
+      storage.localControllers().locality(ControllerLocality.start(system, factors, settings.vdisk().controllerMoveAfter(),
+          settings.vdisk().controllerMovePause()));
       ExtentGroup.init(system, storage);
       LunReservations.init(system, settings.vdisk().snapshotEveryEvents());
       ClusterSharding sharding = ClusterSharding.get(system);

@@ -1,0 +1,144 @@
+package io.cairn.actors.vdisk;
+
+import io.cairn.actors.node.ReplicationFactors;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
+import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Data locality of vDisk controllers (AOS: the vDisk is hosted where its I/O arrives). Each vDisk
+ * controller is a shard of its own ({@link OneShardPerVDisk}) whose node is chosen by Pekko's
+ * {@link org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy}: a vDisk with
+ * no chosen location goes to the node whose region first asks for it, one with a location goes
+ * (and is rebalanced) there. This node's portal reports every I/O it must send to a controller on
+ * another node ({@link #remoteIo}); for a replicated vDisk (RF &ge; 2):
+ *
+ * <ul>
+ *   <li>with no location chosen yet, this node claims it at once: the controller is placed where
+ *       its iSCSI I/O arrives;
+ *   <li>otherwise, once this node has sent it remote I/O without a pause longer than {@code
+ *       pause} for {@code moveAfter} (AOS: 300 s), it claims it, and sharding moves the controller
+ *       here at its next rebalance. The old controller finishes its mutations in flight first
+ *       ({@link VDiskController.HandOff}); the new one takes the OpLog records over from the peers.
+ * </ul>
+ *
+ * An RF1 vDisk is never moved for locality: its only copy of undrained OpLog data and of its extent
+ * groups is on the node that runs it. Thread-safe; {@link #remoteIo} is cheap (a map lookup and two
+ * volatile writes), claims are asynchronous.
+ */
+public final class ControllerLocality {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ControllerLocality.class);
+
+  /** The controllers' shard id is their entity id (the vDisk id). */
+  public static final class OneShardPerVDisk
+      extends ShardingMessageExtractor<ShardingEnvelope<VDiskController.Command>, VDiskController.Command> {
+    @Override
+    public String entityId(ShardingEnvelope<VDiskController.Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return entityId;
+    }
+
+    @Override
+    public VDiskController.Command unwrapMessage(ShardingEnvelope<VDiskController.Command> envelope) {
+      return envelope.message();
+    }
+  }
+
+  /** This node's remote I/O to one vDisk: since when without a pause, and when it last was. */
+  private static final class Streak {
+    volatile long sinceNanos;
+    volatile long lastNanos;
+    /** When this node last decided about the vDisk (0: never); at most one decision per moveAfter. */
+    volatile long claimedNanos;
+    /** Whether the vDisk's location was looked up (then only a sustained streak looks again). */
+    volatile boolean checked;
+  }
+
+  private final ExternalShardAllocationClient client;
+  private final Address self;
+  private final ReplicationFactors factors;
+  private final long moveAfterNanos;
+  private final long pauseNanos;
+  private final LongSupplier clock;
+  private final Map<Long, Streak> streaks = new ConcurrentHashMap<>();
+
+  ControllerLocality(ExternalShardAllocationClient client, Address self, ReplicationFactors factors, Duration moveAfter,
+      Duration pause, LongSupplier clock) {
+    this.client = client;
+    this.self = self;
+    this.factors = factors;
+    this.moveAfterNanos = moveAfter.toNanos();
+    this.pauseNanos = pause.toNanos();
+    this.clock = clock;
+  }
+
+  /**
+   * The node's tracker.
+   *
+   * @param moveAfter sustained remote I/O after which the controller moves here
+   * @param pause a gap in remote I/O longer than this starts the count again
+   */
+  public static ControllerLocality start(ActorSystem<?> system, ReplicationFactors factors, Duration moveAfter, Duration pause) {
+    return new ControllerLocality(ExternalShardAllocation.get(system).getClient(VDiskController.ENTITY_TYPE_KEY.name()),
+        Cluster.get(system).selfMember().address(), factors, moveAfter, pause, System::nanoTime);
+  }
+
+  /** The portal sent an I/O of the vDisk to its controller on another node. */
+  public void remoteIo(long vdiskId) {
+    if (factors.of(vdiskId) < 2) return;
+    long now = clock.getAsLong();
+    Streak s = streaks.computeIfAbsent(vdiskId, id -> {
+      Streak fresh = new Streak();
+      fresh.sinceNanos = now;
+      fresh.lastNanos = now;
+      return fresh;
+    });
+    if (now - s.lastNanos > pauseNanos) s.sinceNanos = now;
+    s.lastNanos = now;
+    if (s.claimedNanos != 0 && now - s.claimedNanos < moveAfterNanos) return;
+    boolean sustained = now - s.sinceNanos >= moveAfterNanos;
+    if (s.checked && !sustained) return;
+    s.checked = true;
+    s.claimedNanos = now;
+    String shard = Long.toString(vdiskId);
+    client.getShardLocations().whenComplete((locations, err) -> {
+      if (err != null) {
+        s.checked = false;
+        s.claimedNanos = 0;
+        return;
+      }
+      var location = locations.getShardLocations().get(shard);
+      Address current = location == null ? null : location.address();
+      if (self.equals(current)) return;
+      if (current != null && !sustained) {
+        s.claimedNanos = 0; // placed elsewhere on purpose: claim only after a sustained streak
+        return;
+      }
+      LOG.info("vDisk {}: its controller moves to this node ({})", vdiskId, current == null
+          ? "its first I/O arrived here" : "remote I/O from here for " + Duration.ofNanos(now - s.sinceNanos).toSeconds() + " s");
+      client.setShardLocation(shard, self).whenComplete((done, e) -> {
+        if (e != null) {
+          LOG.warn("vDisk {}: claiming its controller failed: {}", vdiskId, e.toString());
+          s.checked = false;
+          s.claimedNanos = 0;
+        }
+      });
+    });
+  }
+
+}

@@ -1,0 +1,127 @@
+package io.cairn.actors.vdisk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cairn.actors.config.ConfigView;
+import io.cairn.actors.config.ContainerSpec;
+import io.cairn.actors.config.VDiskSpec;
+import io.cairn.actors.node.ReplicationFactors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
+import org.apache.pekko.cluster.sharding.external.ShardLocations;
+import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
+import org.junit.jupiter.api.Test;
+
+/** When a node claims a vDisk's controller: at the first remote I/O when unplaced, after sustained remote I/O otherwise, never for RF1. */
+class ControllerLocalityTest {
+
+  private static final Address SELF = new Address("pekko", "cairn", "127.0.0.1", 25520);
+  private static final Address OTHER = new Address("pekko", "cairn", "127.0.0.1", 25530);
+  private static final long S = 1_000_000_000L;
+
+  /** The external allocation state, in memory: counts look-ups and records claims. */
+  private static final class FakeClient implements ExternalShardAllocationClient {
+    final Map<String, Address> locations = new HashMap<>();
+    final List<String> claims = new ArrayList<>();
+    int lookups;
+
+    @Override
+    public CompletionStage<ShardLocations> getShardLocations() {
+      lookups++;
+      Map<String, ExternalShardAllocationStrategy.ShardLocation> m = new HashMap<>();
+      locations.forEach((k, v) -> m.put(k, new ExternalShardAllocationStrategy.ShardLocation(v)));
+      return CompletableFuture.completedFuture(new ShardLocations(
+          scala.collection.immutable.Map$.MODULE$.from(scala.jdk.javaapi.CollectionConverters.asScala(m))));
+    }
+
+    @Override
+    public CompletionStage<Done> setShardLocation(String shard, Address location) {
+      claims.add(shard);
+      locations.put(shard, location);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> setShardLocations(Map<String, Address> all) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  private final FakeClient client = new FakeClient();
+  private long now = 1000 * S;
+  private final ReplicationFactors factors = new ReplicationFactors();
+  private final ControllerLocality locality = new ControllerLocality(client, SELF, factors, Duration.ofSeconds(300),
+      Duration.ofSeconds(30), () -> now);
+
+  ControllerLocalityTest() {
+    factors.update(new ConfigView(List.of(new ContainerSpec(1, "rf1", 1), new ContainerSpec(2, "rf2", 2)), List.of(),
+        List.of(vdisk(1, "rf1"), vdisk(2, "rf2"))));
+  }
+
+  private static VDiskSpec vdisk(long id, String container) {
+    return new VDiskSpec(id, "v" + id, new UUID(0, id), 1L << 30, 512, 4096, container, "demo", (int) id, false);
+  }
+
+  @Test
+  void shouldClaimAnUnplacedReplicatedVDiskAtItsFirstRemoteIo() {
+    locality.remoteIo(2);
+    assertEquals(List.of("2"), client.claims);
+    assertEquals(SELF, client.locations.get("2"));
+    locality.remoteIo(2);
+    assertEquals(1, client.lookups, "one look-up, then nothing more until a streak is sustained");
+  }
+
+  @Test
+  void shouldNeverClaimAnRf1VDisk() {
+    for (int i = 0; i < 400; i++) {
+      locality.remoteIo(1);
+      now += S;
+    }
+    assertEquals(List.of(), client.claims);
+    assertEquals(0, client.lookups);
+  }
+
+  @Test
+  void shouldClaimAVDiskPlacedElsewhereOnlyAfterSustainedRemoteIo() {
+    client.locations.put("2", OTHER);
+    for (int i = 0; i < 299; i++) {
+      locality.remoteIo(2);
+      now += S;
+    }
+    assertEquals(List.of(), client.claims, "not before 300 s");
+    assertEquals(1, client.lookups, "the streak looks the location up once, not per I/O");
+    now += 2 * S;
+    locality.remoteIo(2);
+    assertEquals(List.of("2"), client.claims, "claimed after 300 s of remote I/O");
+    assertEquals(SELF, client.locations.get("2"));
+  }
+
+  @Test
+  void shouldStartCountingAgainAfterAPause() {
+    client.locations.put("2", OTHER);
+    for (int i = 0; i < 200; i++) {
+      locality.remoteIo(2);
+      now += S;
+    }
+    now += 31 * S; // a pause longer than 30 s
+    for (int i = 0; i < 200; i++) {
+      locality.remoteIo(2);
+      now += S;
+    }
+    assertEquals(List.of(), client.claims, "two streaks of 200 s are not 300 s");
+    for (int i = 0; i < 101; i++) {
+      locality.remoteIo(2);
+      now += S;
+    }
+    assertEquals(List.of("2"), client.claims);
+  }
+}
