@@ -22,7 +22,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ReplicaHandlers {
 
-  /** Stores one OpLog record durably (ACK only after it is on stable storage). */
+  /**
+   * Stores one OpLog record durably (ACK only after it is on stable storage). Called on the
+   * endpoint's poll thread: must not block (queue the record, complete the future when durable).
+   */
   default CompletableFuture<Void> oplogReplicate(
       String source, long vdiskId, long episode, long writeSeq, long offset, ByteBuf payload) {
     return unsupported(FrameType.OPLOG_REPLICATE);
