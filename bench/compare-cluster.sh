@@ -90,6 +90,21 @@ wire_bytes() {
   echo "$total"
 }
 
+# Waits (at most 2 min) until no Cairn node has undrained OpLog bytes: the drains of one target's
+# writes must not run while the next target is measured (all share this machine's cores and disk).
+quiesce() {
+  for _ in $(seq 240); do
+    local busy=0 u
+    for a in "$(api 1)" "$(api 2)" "$(api 3)" "http://127.0.0.1:$mgmt_port"; do
+      u=$(curl -sf "$a/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["oplog"]["undrainedBytes"])' 2>/dev/null || echo 0)
+      [ "$u" -gt 0 ] && busy=1
+    done
+    [ "$busy" -eq 0 ] && return 0
+    sleep 0.5
+  done
+  echo "(drains still running after 2 min)" >&2
+}
+
 # Fill every target once so that reads return data, not holes.
 for url in "$rf2_url" "$rf1_url" "$tgt_url"; do
   qemu-img bench -f raw -t none -w -c 4096 -d 8 -s 1M "$url" >/dev/null 2>&1 || true
@@ -103,14 +118,14 @@ for w in "${workloads[@]}"; do
   for target in rf2 rf1 tgt; do
     case $target in rf2) url=$rf2_url;; rf1) url=$rf1_url;; tgt) url=$tgt_url;; esac
     samples=()
+    quiesce
     before=0; [ "$target" = rf2 ] && before=$(wire_bytes)
     for _ in $(seq "$runs"); do samples+=("$(ops "$url" "${args[@]}")"); done
     if [ "$target" = rf2 ] && [[ " ${args[*]} " == *" -w "* ]]; then
       count=$(printf '%s\n' "${args[@]}" | awk 'prev=="-c"{print; exit} {prev=$0}')
       size=$(printf '%s\n' "${args[@]}" | awk 'prev=="-s"{print; exit} {prev=$0}')
       bytes=$(python3 -c "import sys; s='$size'.upper(); m={'K':1024,'M':1<<20}; print(int(s[:-1])*m[s[-1]])")
-      # wait for the drains of what was written (they ship extent-group replicas too)
-      sleep 10
+      quiesce # the drains of what was written ship extent-group replicas too
       after=$(wire_bytes)
       wire=$(awk -v d=$((after - before)) -v b=$((bytes * count * runs)) 'BEGIN { printf "%.2f", d / b }')
     fi
@@ -121,4 +136,5 @@ for w in "${workloads[@]}"; do
 done
 echo
 echo "(median of $runs runs each; every write is acknowledged only once durable: RF2 on 2 nodes, RF1 and tgt --sync on 1)"
-echo "(wire B/B: Aeron bytes sent by all nodes per byte written, OpLog copies and extent-group replicas, incl. drains)"
+echo "(wire B/B: Aeron bytes sent by all nodes per byte written: OpLog copies and, once drained, extent-group replicas;"
+echo " qemu-img bench writes one repeated byte, so payloads of 64 KiB and more go LZ4-compressed to almost nothing)"
