@@ -66,6 +66,17 @@ class MultiNodeIT {
     }
   }
 
+  /** The designators of iscsi-inq's VPD 83h listing with this association (e.g. LOGICAL_UNIT), in page order. */
+  static List<String> designators(String listing, String association) {
+    List<String> out = new ArrayList<>();
+    boolean match = false;
+    for (String line : listing.split("\n")) {
+      if (line.startsWith("Association:")) match = line.endsWith(" " + association);
+      if (line.startsWith("Designator:[") && match) out.add(line.substring("Designator:".length()));
+    }
+    return out;
+  }
+
   static String name(TestInfo test) {
     return test.getTestMethod().orElseThrow().getName();
   }
@@ -101,7 +112,7 @@ class MultiNodeIT {
         assertTrue(m.get("reachable").asBoolean());
         assertEquals("block-" + j, m.get("block").asText());
         assertEquals("rack-1", m.get("rack").asText());
-        assertEquals("127.0.0.1:" + c.iscsiPort(j) + ",1", m.get("iscsiPortals").get(0).asText());
+        assertEquals("127.0.0.1:" + c.iscsiPort(j) + "," + j, m.get("iscsiPortals").get(0).asText(), "node J's portal group tag is J");
         assertEquals("127.0.0.1:" + c.apiPort(j), m.get("management").asText());
         assertEquals("127.0.0.1:" + (c.basePort + 10 * j + 1), m.get("aeron").asText());
         assertEquals(1, m.get("disks").size());
@@ -137,6 +148,23 @@ class MultiNodeIT {
     Exec.Result inq = await("iscsi-inq through node 2's portal", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(2, lun)),
         res -> res.exitCode() == 0);
     assertTrue(inq.stdout().contains("DIRECT_ACCESS"), inq.stdout());
+    // Multipath across nodes: the same logical unit (VPD 83h LU designators) through each node's
+    // portal, each node its own target port.
+    Map<String, List<String>> lu = new TreeMap<>();
+    Map<String, List<String>> ports = new TreeMap<>();
+    for (int node = 1; node <= 3; node++) {
+      // binary designators (NAA) printed raw: made printable for the comparison
+      Exec.Result vpd = Exec.run(Duration.ofSeconds(30), "bash", "-c",
+          "set -o pipefail; iscsi-inq -e 1 -c 131 '" + c.url(node, lun) + "' | LC_ALL=C tr -c '[:print:]\\n' '.'")
+          .assertOk("VPD 83h through node " + node);
+      lu.put("node " + node, designators(vpd.stdout(), "LOGICAL_UNIT"));
+      ports.put("node " + node, designators(vpd.stdout(), "TARGET_PORT"));
+    }
+    assertTrue(lu.get("node 1").stream().anyMatch(d -> d.startsWith("[CAIRN ")), "the T10 vendor id designator: " + lu);
+    assertEquals(lu.get("node 1"), lu.get("node 2"), "one logical unit through every node: " + lu);
+    assertEquals(lu.get("node 1"), lu.get("node 3"), "one logical unit through every node: " + lu);
+    assertTrue(ports.get("node 2").contains("[" + LocalClusterRun.IQN + ",t,0x0002]"), "node 2's target port: " + ports);
+    assertNotEquals(ports.get("node 1"), ports.get("node 2"), "each node is its own target port: " + ports);
 
     Path image = c.dir.resolve("image.raw");
     QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x3A0DE5L);

@@ -163,7 +163,10 @@ public final class ClusterCommand implements Callable<Integer> {
           "--add-opens", "java.base/java.nio=ALL-UNNAMED",
           "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
           "-Dio.netty.tryReflectionSetAccessible=true",
-          "-Xmx" + heap, "-Dcairn.cache.capacity=" + cache));
+          "-Xmx" + heap, "-Dcairn.cache.capacity=" + cache,
+          // Each node's portal is its own target port (group) of every target: the SCSI target
+          // port identifier (name,t,tag), ALUA groups and reservation I_T nexuses tell nodes apart.
+          "-Dcairn.iscsi.portal-group-tag=" + n.index()));
       // $CAIRN_JAVA_OPTS comes last, so that its -Xmx and -D values win.
       for (String opt : System.getenv().getOrDefault("CAIRN_JAVA_OPTS", "").trim().split("\\s+")) {
         if (!opt.isEmpty()) cmd.add(opt);
