@@ -125,6 +125,29 @@ final class LocalClusterRun {
     p.onExit().get(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Runs a full GC in every live node (jcmd, by PID), waits, and fails if any node's log reports a
+   * leaked Netty buffer (the detector reports a leak when the buffer's object is collected and
+   * the next buffer is allocated: call it after some I/O followed this).
+   */
+  void assertNoLeaks(Runnable moreIo) throws Exception {
+    for (int i = 1; i <= nodes; i++) {
+      Path pidFile = dir.resolve("node-" + i + "/node.pid");
+      if (Files.exists(pidFile) && alive(pid(pidFile))) {
+        Exec.run(Duration.ofSeconds(30), "jcmd", Long.toString(pid(pidFile)), "GC.run");
+      }
+    }
+    moreIo.run();
+    CairnProcess.sleep(1000);
+    for (int i = 1; i <= nodes; i++) {
+      Path log = dir.resolve("node-" + i + "/node.log");
+      if (!Files.exists(log)) continue;
+      String text = Files.readString(log);
+      int at = text.indexOf("LEAK:");
+      if (at >= 0) throw new AssertionError("node " + i + " leaked a buffer:\n" + text.substring(at, Math.min(text.length(), at + 3000)));
+    }
+  }
+
   /** Node I's number from a node id ("node-I"). */
   static int number(String nodeId) {
     return Integer.parseInt(nodeId.substring("node-".length()));

@@ -62,7 +62,9 @@ class ReplicationIT {
   @Test
   void shouldMoveTheControllerWhereItsIoArrives(TestInfo test) throws Exception {
     LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(ReplicationIT.class, MultiNodeIT.name(test)), 13570, 3, null);
-    c.nodeJavaOpts = "-Dcairn.vdisk.controller-move-after=8s -Dcairn.vdisk.controller-move-pause=5s";
+    // paranoid leak detection: every buffer of the remote I/O path (node 3 to node 2) is tracked
+    c.nodeJavaOpts = "-Dcairn.vdisk.controller-move-after=8s -Dcairn.vdisk.controller-move-pause=5s"
+        + " -Dio.netty.leakDetection.level=paranoid";
     c.scenario(() -> {
       c.up("--blocks", "3");
       for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
@@ -88,6 +90,9 @@ class ReplicationIT {
       }
       writes.verify(region, "after the controller moved from node 2 to node 3");
       QemuIo.run(c.url(1, lun), List.of("read -P 0x21 0 1M"), IO_TIMEOUT).assertClean("the first write, through node 1", 0, 1);
+      // Remote reads and writes (through node 1 to the controller on node 3) release their buffers.
+      c.assertNoLeaks(() -> QemuIo.run(c.url(1, lun), List.of("write -P 0x22 2M 1M", "read -P 0x22 2M 1M"), IO_TIMEOUT)
+          .assertClean("remote I/O after the GC", 1, 1));
     });
   }
 

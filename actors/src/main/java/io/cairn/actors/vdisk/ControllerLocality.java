@@ -3,7 +3,9 @@ package io.cairn.actors.vdisk;
 import io.cairn.actors.node.ReplicationFactors;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -67,6 +69,8 @@ public final class ControllerLocality {
     volatile long claimedNanos;
     /** Whether the vDisk's location was looked up (then only a sustained streak looks again). */
     volatile boolean checked;
+    /** Set once this node claimed the vDisk, until its controller runs here (or the hold ends). */
+    volatile CompletableFuture<Void> arrival;
   }
 
   private final ExternalShardAllocationClient client;
@@ -96,6 +100,25 @@ public final class ControllerLocality {
   public static ControllerLocality start(ActorSystem<?> system, ReplicationFactors factors, Duration moveAfter, Duration pause) {
     return new ControllerLocality(ExternalShardAllocation.get(system).getClient(VDiskController.ENTITY_TYPE_KEY.name()),
         Cluster.get(system).selfMember().address(), factors, moveAfter, pause, System::nanoTime);
+  }
+
+  /** Longest time this node holds a vDisk's I/O after claiming its controller. */
+  static final Duration HOLD_LIMIT = Duration.ofSeconds(10);
+
+  /**
+   * When this node has claimed the vDisk and its controller is on its way here: completes when it
+   * has arrived (or after {@link #HOLD_LIMIT}); null when I/O may go out at once.
+   */
+  CompletableFuture<Void> arrival(long vdiskId) {
+    Streak s = streaks.get(vdiskId);
+    return s == null ? null : s.arrival;
+  }
+
+  /** The vDisk's controller started on this node. */
+  void arrived(long vdiskId) {
+    Streak s = streaks.get(vdiskId);
+    CompletableFuture<Void> a = s == null ? null : s.arrival;
+    if (a != null) a.complete(null);
   }
 
   /** The portal sent an I/O of the vDisk to its controller on another node. */
@@ -136,7 +159,14 @@ public final class ControllerLocality {
           LOG.warn("vDisk {}: claiming its controller failed: {}", vdiskId, e.toString());
           s.checked = false;
           s.claimedNanos = 0;
+          return;
         }
+        // Until the controller runs here, this node holds the vDisk's I/O rather than sending it to
+        // the old controller: sharding drops what it buffers for a shard that it hands off.
+        CompletableFuture<Void> arrival = new CompletableFuture<>();
+        arrival.completeOnTimeout(null, HOLD_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+            .whenComplete((v, t) -> s.arrival = null);
+        s.arrival = arrival;
       });
     });
   }

@@ -27,6 +27,17 @@ public final class LocalControllers {
 
   void register(long vdiskId, ActorRef<VDiskController.Command> controller) {
     byVdisk.put(vdiskId, controller);
+    ControllerLocality l = locality;
+    if (l != null) l.arrived(vdiskId);
+  }
+
+  /**
+   * Completes when this node's claim of the vDisk's controller has been honoured (it runs here) or
+   * given up; null when there is no claim in progress (send the I/O now).
+   */
+  java.util.concurrent.CompletableFuture<Void> arrival(long vdiskId) {
+    ControllerLocality l = locality;
+    return l == null ? null : l.arrival(vdiskId);
   }
 
   void unregister(long vdiskId, ActorRef<VDiskController.Command> controller) {

@@ -5,6 +5,7 @@ import io.cairn.datapath.vdisk.VDiskIo;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.datapath.vdisk.VDiskIoException.Kind;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,7 +14,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
- * {@link VDiskIo} over the vDisk's sharded controller. When the controller runs on this node (the
+ * {@link VDiskIo} over the vDisk's sharded controller. While this node's claim of the controller
+ * is being honoured ({@link ControllerLocality}) an I/O waits for it to arrive, then goes the fast
+ * path. When the controller runs on this node (the
  * usual case: it is placed where its I/O arrives) a call is one message straight to it, carrying
  * the future it completes; otherwise the call goes through sharding as an ask with a serializable
  * reply. Called from portal threads; holds no state but the references.
@@ -40,6 +43,8 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalRead(offset, length, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> read(offset, length));
     local.remoteIo(vdiskId);
     CompletionStage<VDiskController.ReadResult> reply =
         controller.ask(r -> new VDiskController.Read(offset, length, r), timeout);
@@ -58,12 +63,15 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalWrite(offset, data, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> write(offset, data));
     local.remoteIo(vdiskId);
     CompletionStage<VDiskController.IoResult> reply;
+    ByteBuf sent = detached(data);
     try {
-      reply = controller.ask(r -> new VDiskController.Write(offset, data, r), timeout);
+      reply = controller.ask(r -> new VDiskController.Write(offset, sent, r), timeout);
     } catch (RuntimeException e) {
-      data.release();
+      sent.release();
       return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "write not sent: " + e, e));
     }
     return reply.toCompletableFuture().handle((r, err) -> {
@@ -81,12 +89,15 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalWriteAtomic(offset, data, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> writeAtomic(offset, data));
     local.remoteIo(vdiskId);
     CompletionStage<VDiskController.IoResult> reply;
+    ByteBuf sent = detached(data);
     try {
-      reply = controller.ask(r -> new VDiskController.WriteAtomic(offset, data, r), timeout);
+      reply = controller.ask(r -> new VDiskController.WriteAtomic(offset, sent, r), timeout);
     } catch (RuntimeException e) {
-      data.release();
+      sent.release();
       return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "atomic write not sent: " + e, e));
     }
     return ioResult(reply);
@@ -100,13 +111,17 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalCompareAndWrite(offset, compare, data, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> compareAndWrite(offset, compare, data));
     local.remoteIo(vdiskId);
     CompletionStage<VDiskController.CompareResult> reply;
+    ByteBuf sentCompare = detached(compare);
+    ByteBuf sent = detached(data);
     try {
-      reply = controller.ask(r -> new VDiskController.CompareAndWrite(offset, compare, data, r), timeout);
+      reply = controller.ask(r -> new VDiskController.CompareAndWrite(offset, sentCompare, sent, r), timeout);
     } catch (RuntimeException e) {
-      compare.release();
-      data.release();
+      sentCompare.release();
+      sent.release();
       return CompletableFuture.failedFuture(new VDiskIoException(Kind.INTERNAL, "compare and write not sent: " + e, e));
     }
     return reply.toCompletableFuture().handle((r, err) -> {
@@ -124,6 +139,8 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalUnmap(offset, length, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> unmap(offset, length));
     local.remoteIo(vdiskId);
     return ioResult(controller.ask(r -> new VDiskController.Unmap(offset, length, r), timeout));
   }
@@ -136,6 +153,8 @@ public final class ShardedVDiskIo implements VDiskIo {
       here.tell(new VDiskController.LocalGetProvisioning(offset, maxRanges, result));
       return result;
     }
+    CompletableFuture<Void> arrival = local.arrival(vdiskId);
+    if (arrival != null && !arrival.isDone()) return arrival.thenCompose(v -> provisioning(offset, maxRanges));
     local.remoteIo(vdiskId);
     CompletionStage<VDiskController.ProvisioningResult> reply =
         controller.ask(r -> new VDiskController.GetProvisioning(offset, maxRanges, r), timeout);
@@ -144,6 +163,19 @@ public final class ShardedVDiskIo implements VDiskIo {
       if (r.error() != null) throw new VDiskIoException(r.error(), r.message());
       return r.provisioning();
     });
+  }
+
+  /**
+   * A message through sharding is serialized later (on Artery's stream, when the controller is on
+   * another node) and then never released by anyone here: it carries a heap copy, and the pooled
+   * buffer goes back to the pool at once. Takes ownership of {@code data}.
+   */
+  private static ByteBuf detached(ByteBuf data) {
+    try {
+      return Unpooled.copiedBuffer(data);
+    } finally {
+      data.release();
+    }
   }
 
   private static CompletableFuture<Void> ioResult(CompletionStage<VDiskController.IoResult> reply) {

@@ -385,7 +385,10 @@ public final class VDiskController
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(PostStop.instance(), state -> storage.localControllers().unregister(vdiskId, ctx.getSelf()))
+        .onSignal(PostStop.instance(), state -> {
+          if (storage.oplog() instanceof ReplicatedOpLog replicated) replicated.release(vdiskId);
+          storage.localControllers().unregister(vdiskId, ctx.getSelf());
+        })
         .onSignal(RecoveryCompleted.instance(), state -> {
           if (state instanceof Active && storage.oplog() instanceof ReplicatedOpLog) {
             opening = true;
@@ -600,7 +603,16 @@ public final class VDiskController
 
     static ReadReply to(ActorRef<ReadResult> replyTo) {
       return new ReadReply() {
-        @Override public void ok(ByteBuf data) { replyTo.tell(new ReadResult(data, null, null)); }
+        @Override public void ok(ByteBuf data) {
+          if (replyTo.path().address().hasLocalScope()) {
+            replyTo.tell(new ReadResult(data, null, null)); // the requester owns the buffer now
+          } else {
+            // Serialized later, on Artery's stream: send a heap copy, give the pooled buffer back now.
+            ByteBuf copy = Unpooled.copiedBuffer(data);
+            data.release();
+            replyTo.tell(new ReadResult(copy, null, null));
+          }
+        }
         @Override public void failed(VDiskIoException e) { replyTo.tell(new ReadResult(null, e.kind(), e.getMessage())); }
       };
     }
@@ -897,6 +909,9 @@ public final class VDiskController
   private ReplyEffect<Event, State> onHandOff() {
     if (!handingOff) {
       handingOff = true;
+      // Before the drainer can see the controller gone (and drop this node's records of the
+      // vDisk): this node must no longer trim the peers' copies, which the next owner takes over.
+      if (storage.oplog() instanceof ReplicatedOpLog replicated) replicated.release(vdiskId);
       storage.localControllers().unregister(vdiskId, ctx.getSelf());
       ctx.getLog().info("vDisk {}: controller handing off ({} mutation(s) in flight)", vdiskId, inFlight.get());
     }

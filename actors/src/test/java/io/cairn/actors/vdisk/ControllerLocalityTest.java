@@ -81,6 +81,18 @@ class ControllerLocalityTest {
   }
 
   @Test
+  void shouldHoldIoFromTheClaimUntilTheControllerArrives() {
+    assertEquals(null, locality.arrival(2), "no claim, no hold");
+    locality.remoteIo(2);
+    var arrival = locality.arrival(2);
+    org.junit.jupiter.api.Assertions.assertNotNull(arrival, "claimed: I/O waits for the controller");
+    org.junit.jupiter.api.Assertions.assertFalse(arrival.isDone());
+    locality.arrived(2);
+    org.junit.jupiter.api.Assertions.assertTrue(arrival.isDone(), "the controller started here: I/O goes on");
+    assertEquals(null, locality.arrival(2));
+  }
+
+  @Test
   void shouldNeverClaimAnRf1VDisk() {
     for (int i = 0; i < 400; i++) {
       locality.remoteIo(1);

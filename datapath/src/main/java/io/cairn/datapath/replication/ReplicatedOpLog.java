@@ -60,9 +60,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Trimming</h2>
  *
- * Once a second, for each replicated vDisk whose local OpLog holds nothing undrained, the peers are
- * told to trim below the lowest sequence still in flight (or the next one): everything below it is
- * in the extent store. Under sustained writes replica logs grow until the vDisk's OpLog drains
+ * Once a second, for each replicated vDisk this node owns (writes, and has not {@link #release}d)
+ * whose local OpLog holds nothing undrained, the peers are told to trim below the lowest sequence
+ * still in flight (or the next one): everything below it is in the extent store. A node whose
+ * controller left drops its records undrained and never trims: the copies are the next owner's. Under sustained writes replica logs grow until the vDisk's OpLog drains
  * empty.
  *
  * <p>Thread-safe.
@@ -117,6 +118,10 @@ public final class ReplicatedOpLog implements OpLog {
     final Map<Long, List<String>> episodePeers = new ConcurrentHashMap<>();
     final Set<String> peersEverUsed = ConcurrentHashMap.newKeySet();
     volatile long trimmedBelow;
+    /** This node writes the vDisk (its controller runs here): only then may it trim the peers. */
+    volatile boolean owned;
+    /** The controller left this node ({@link #release}); set back by a take-over here. */
+    volatile boolean released;
   }
 
   private VDisk vdisk(long vdiskId) {
@@ -148,6 +153,7 @@ public final class ReplicatedOpLog implements OpLog {
   private CompletableFuture<Void> replicated(long vdiskId, int rf, long episode, long offset, ByteBuf payload,
       java.util.function.Supplier<CompletableFuture<Void>> localWrite) {
     VDisk vd = vdisk(vdiskId);
+    if (!vd.released) vd.owned = true;
     long seq;
     synchronized (vd) { // against trimDrained: a taken sequence is in flight before anyone reads the next
       seq = vd.nextSeq.getAndIncrement();
@@ -237,6 +243,18 @@ public final class ReplicatedOpLog implements OpLog {
   }
 
   /**
+   * The vDisk's controller is leaving this node (hand-off): from now on this node never trims the
+   * peers' copies of its records. Its own records are dropped undrained (the next owner takes
+   * them over from those copies, and trims them itself), so "nothing undrained here" no longer
+   * means "everything is in the extent store". Any thread.
+   */
+  public void release(long vdiskId) {
+    VDisk vd = vdisk(vdiskId);
+    vd.released = true;
+    vd.owned = false;
+  }
+
+  /**
    * The vDisk's OpLog peers by episode as this node chose them (empty when it writes no replicated
    * record of the vDisk); for the operator API. Any thread.
    */
@@ -255,6 +273,7 @@ public final class ReplicatedOpLog implements OpLog {
   public CompletableFuture<Void> recover(long vdiskId) {
     int rf = cluster.replicationFactor(vdiskId);
     if (rf <= 1) return CompletableFuture.completedFuture(null);
+    vdisk(vdiskId).released = false; // the controller is here (again): its writes make it the owner
     List<CompletableFuture<ReplicaPage>> pages = new ArrayList<>();
     List<String> peers = new ArrayList<>();
     for (Candidate c : cluster.candidates()) {
@@ -310,13 +329,15 @@ public final class ReplicatedOpLog implements OpLog {
       for (Map.Entry<Long, VDisk> e : vdisks.entrySet()) {
         long vdiskId = e.getKey();
         VDisk vd = e.getValue();
-        if (vd.peersEverUsed.isEmpty()) continue;
+        if (vd.peersEverUsed.isEmpty() || !vd.owned) continue;
         long below;
         synchronized (vd) {
           below = vd.inFlight.isEmpty() ? vd.nextSeq.get() : vd.inFlight.first();
         }
         // every sequence below 'below' is durable locally; with nothing undrained it is drained too
-        if (below <= vd.trimmedBelow || local.undrainedBytes(vdiskId) > 0) continue;
+        // owned is read again after the undrained check: records dropped at a hand-off (undrained 0)
+        // are dropped only after release, so this read then sees the release
+        if (below <= vd.trimmedBelow || local.undrainedBytes(vdiskId) > 0 || !vd.owned) continue;
         for (String p : vd.peersEverUsed) {
           client.trim(p, vdiskId, below).exceptionally(err -> {
             LOG.debug("vDisk {}: trim on {} failed: {}", vdiskId, p, err.toString());

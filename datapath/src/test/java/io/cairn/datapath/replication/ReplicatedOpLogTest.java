@@ -215,4 +215,27 @@ class ReplicatedOpLogTest {
     // every record b took over has RF copies again: its own OpLog plus c's replica log
     assertTrue(holders(7, 8192, after).contains("c"), "re-replicated to c");
   }
+
+  /**
+   * A controller that hands the vDisk off releases it: its node drops its own records undrained
+   * (they would be stale) and must never trim the peers' copies, which the next owner takes over.
+   */
+  @Test
+  void shouldNeverTrimThePeersCopiesOfAReleasedVDisk() throws Exception {
+    rf.put(8L, 2);
+    byte[] d = random(8, 8192);
+    write(nodes.get("a").oplog, 8, 65536, d);
+    List<String> before = holders(8, 65536, d);
+    assertEquals(1, before.size(), "one peer holds the copy: " + before);
+
+    nodes.get("a").oplog.release(8);
+    nodes.get("a").local.discard(8).get(10, TimeUnit.SECONDS); // as the drainer does for a vDisk controlled elsewhere
+    assertEquals(0, nodes.get("a").local.undrainedBytes(8));
+    Thread.sleep(2500); // more than two trim passes
+    assertEquals(before, holders(8, 65536, d), "the released vDisk's copy stays on its peer");
+
+    String next = before.get(0).equals("b") ? "c" : "b";
+    nodes.get(next).oplog.recover(8).get(60, TimeUnit.SECONDS);
+    assertArrayEquals(d, captured(nodes.get(next).oplog, 8, 65536, d.length), "the next owner gets the bytes");
+  }
 }
