@@ -119,6 +119,10 @@ for w in "${workloads[@]}"; do
     case $target in rf2) url=$rf2_url;; rf1) url=$rf1_url;; tgt) url=$tgt_url;; esac
     samples=()
     quiesce
+    # One unmeasured run first: every target is measured warm (the JVMs' JIT has compiled the path
+    # this workload takes; on a cold JVM the first run is about half as fast as the next ones).
+    ops "$url" "${args[@]}" >/dev/null
+    quiesce
     before=0; [ "$target" = rf2 ] && before=$(wire_bytes)
     for _ in $(seq "$runs"); do samples+=("$(ops "$url" "${args[@]}")"); done
     if [ "$target" = rf2 ] && [[ " ${args[*]} " == *" -w "* ]]; then
@@ -135,6 +139,6 @@ for w in "${workloads[@]}"; do
     'BEGIN { printf "%-14s %14d %14d %14d %9.2fx %11.2fx %14s\n", n, a, b, t, (b ? a/b : 0), (t ? a/t : 0), w }'
 done
 echo
-echo "(median of $runs runs each; every write is acknowledged only once durable: RF2 on 2 nodes, RF1 and tgt --sync on 1)"
+echo "(median of $runs runs each, after one unmeasured warm-up run; every write is acknowledged only once durable: RF2 on 2 nodes, RF1 and tgt --sync on 1)"
 echo "(wire B/B: Aeron bytes sent by all nodes per byte written: OpLog copies and, once drained, extent-group replicas;"
 echo " qemu-img bench writes one repeated byte, so payloads of 64 KiB and more go LZ4-compressed to almost nothing)"
