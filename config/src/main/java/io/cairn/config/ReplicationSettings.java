@@ -8,8 +8,10 @@ import com.typesafe.config.Config;
  *
  * @param aeronPort UDP port of the node's Aeron subscription, on the cluster host
  * @param faultInjection whether the management API may inject replication faults (tests only)
+ * @param mtu largest UDP datagram the node's Aeron endpoint sends, bytes: a multiple of 32 in
+ *     [576, 65504]. 1408 fits a 1500-byte Ethernet MTU; 8960 fits jumbo frames (and loopback)
  */
-public record ReplicationSettings(int aeronPort, boolean faultInjection) {
+public record ReplicationSettings(int aeronPort, boolean faultInjection, int mtu) {
 
   /** Default distance of the Aeron port from the Artery port, when {@code aeron-port = 0}. */
   public static final int AERON_PORT_OFFSET = 100;
@@ -17,14 +19,16 @@ public record ReplicationSettings(int aeronPort, boolean faultInjection) {
   public static ReplicationSettings from(Config c, ClusterSettings cluster) {
     int port = c.getInt("aeron-port");
     boolean faults = c.getBoolean("fault-injection");
+    int mtu = (int) Checks.between("replication.mtu", c.getInt("mtu"), 576, 65504);
+    if (mtu % 32 != 0) throw new SettingsException("replication.mtu", "must be a multiple of 32, was " + mtu);
     if (port == 0) {
       port = cluster.arteryPort() + AERON_PORT_OFFSET;
       if (port > 65535) {
         throw new SettingsException("replication.aeron-port", "the default (cluster.artery-port + " + AERON_PORT_OFFSET
             + " = " + port + ") is beyond 65535: set it explicitly");
       }
-      return new ReplicationSettings(port, faults);
+      return new ReplicationSettings(port, faults, mtu);
     }
-    return new ReplicationSettings((int) Checks.between("replication.aeron-port", port, 1, 65535), faults);
+    return new ReplicationSettings((int) Checks.between("replication.aeron-port", port, 1, 65535), faults, mtu);
   }
 }

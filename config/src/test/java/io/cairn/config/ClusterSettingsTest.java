@@ -60,6 +60,12 @@ class ClusterSettingsTest {
   }
 
   @Test
+  void shouldSendEthernetSizedDatagramsUnlessToldOtherwise() {
+    assertEquals(1408, load("").replication().mtu());
+    assertEquals(8960, load("cairn.replication.mtu = 8960").replication().mtu());
+  }
+
+  @Test
   void shouldUseTheEmbeddedJournalUnderTheDataDirectoryByDefault() {
     JournalSettings j = load("cairn.node.data-dir = \"/tmp/cairn-j\"").journal();
 
@@ -104,6 +110,9 @@ class ClusterSettingsTest {
       "cairn.cluster.directory-refresh-interval = 0s                 | cluster.directory-refresh-interval",
       "cairn.cluster.artery-port = 65500                             | replication.aeron-port",
       "cairn.replication.aeron-port = 70000                          | replication.aeron-port",
+      "cairn.replication.mtu = 512                                   | replication.mtu",
+      "cairn.replication.mtu = 65536                                 | replication.mtu",
+      "cairn.replication.mtu = 9000                                  | replication.mtu",
       "cairn.journal.type = mysql                                    | journal.type",
       "cairn.journal.url = \"jdbc:mysql://db/cairn\"                 | journal.url",
       "cairn.journal { type = h2-tcp }                               | journal.url",

@@ -43,7 +43,8 @@ public final class ControllerDrainSink implements DrainSink {
           "vDisk " + vdiskId + " not yet in this node's view of the configuration"));
     }
     if (rf > 1 && local != null && local.get(vdiskId) == null) {
-      return CompletableFuture.failedFuture(new VDiskGoneException(vdiskId));
+      return CompletableFuture.failedFuture(new VDiskGoneException(vdiskId, "the controller of replicated vDisk "
+          + vdiskId + " left this node; its next owner takes the records over from the peers' copies"));
     }
     return sharding.entityRefFor(VDiskController.ENTITY_TYPE_KEY, Long.toString(vdiskId))
         .<VDiskController.DrainResult>ask(r -> new VDiskController.Drain(offset, data, r), timeout)

@@ -51,6 +51,9 @@ public final class ClusterCommand implements Callable<Integer> {
   @Command(name = "up", description = "Start an H2 journal server and N nodes in the background; wait until all are Up.")
   public static final class Up extends DirOption implements Callable<Integer> {
 
+    /** Aeron MTU of a local cluster's nodes (cairn.replication.mtu): loopback takes jumbo datagrams. */
+    static final int LOCAL_MTU = 8960;
+
     @Option(names = "--nodes", description = "Number of nodes (default 3).")
     int nodes = 3;
 
@@ -166,7 +169,10 @@ public final class ClusterCommand implements Callable<Integer> {
           "-Xmx" + heap, "-Dcairn.cache.capacity=" + cache,
           // Each node's portal is its own target port (group) of every target: the SCSI target
           // port identifier (name,t,tag), ALUA groups and reservation I_T nexuses tell nodes apart.
-          "-Dcairn.iscsi.portal-group-tag=" + n.index()));
+          "-Dcairn.iscsi.portal-group-tag=" + n.index(),
+          // Loopback carries jumbo datagrams: a 4 KiB write's OpLog copy is one datagram, not three
+          // (about 40% less Aeron CPU per replicated write, measured).
+          "-Dcairn.replication.mtu=" + LOCAL_MTU));
       // $CAIRN_JAVA_OPTS comes last, so that its -Xmx and -D values win.
       for (String opt : System.getenv().getOrDefault("CAIRN_JAVA_OPTS", "").trim().split("\\s+")) {
         if (!opt.isEmpty()) cmd.add(opt);

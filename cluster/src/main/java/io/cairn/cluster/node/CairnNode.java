@@ -148,7 +148,7 @@ public final class CairnNode implements AutoCloseable {
     ReplicationFactors factors = new ReplicationFactors();
     ReplicationEndpoint endpoint = ReplicationEndpoint.start(
         io.cairn.datapath.replication.ReplicationSettings.defaults(settings.node().id(), settings.cluster().host(),
-            settings.replication().aeronPort(), aeronBaseDir(dataDir)),
+            settings.replication().aeronPort(), aeronBaseDir(dataDir)).withMtuLength(settings.replication().mtu()),
         peerId -> {
           NodeDirectory d = directoryHolder.get();
           if (d == null) return null;

@@ -1000,7 +1000,7 @@ public final class FileOpLog implements OpLog {
         drainedBytes += run.length();
         vd.backoffNanos = 0;
       } else if (cause instanceof VDiskGoneException) {
-        LOG.info("vDisk {} is gone; discarding its {} undrained OpLog bytes", vd.id, vd.liveBytes);
+        LOG.info("{}: discarding vDisk {}'s {} undrained OpLog bytes here", cause.getMessage(), vd.id, vd.liveBytes);
         vd.killAll(deadBytes);
         vd.backoffNanos = 0;
         if (!closing) submit(new LogRecord(OpLogFormat.TYPE_DISCARD, vd, 0, 0, null));

@@ -21,10 +21,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Idle cost</h2>
  *
- * An idle endpoint wakes its driver thread (a {@code SleepingIdleStrategy}) and its poll thread
- * (a {@code BackoffIdleStrategy} that spins briefly after work, then parks) every {@link
- * #idleMaxParkNs}: with the 1 ms default, about 3-5% of one core per endpoint on a busy 2-core
- * machine, and up to about 1 ms added per hop to a request that arrives after a quiet spell.
+ * The endpoint's driver thread and its poll thread never spin: while frames flow they park 50 us
+ * at a time, and once idle (50 ms without work) their parks double up to {@link #idleMaxParkNs}.
+ * With the 1 ms default an idle endpoint costs about 3-5% of one core on a busy 2-core machine,
+ * and a request that arrives after a quiet spell waits up to about 1 ms per hop.
  * Raise it where CPU matters more than the latency of the first request after idling.
  *
  * @param nodeId this node's id (the frame's source; 1-63 of [A-Za-z0-9._-])
@@ -136,6 +136,12 @@ public record ReplicationSettings(
     return new ReplicationSettings(nodeId, bindHost, port, aeronBaseDir, streamId, termLength, mtuLength,
         requestTimeoutNs, connectTimeoutNs, backPressureTimeoutNs, peerLivenessTimeoutNs, n, compressThresholdBytes,
         idleMaxParkNs, handlerThreads);
+  }
+
+  public ReplicationSettings withMtuLength(int bytes) {
+    return new ReplicationSettings(nodeId, bindHost, port, aeronBaseDir, streamId, termLength, bytes,
+        requestTimeoutNs, connectTimeoutNs, backPressureTimeoutNs, peerLivenessTimeoutNs, maxChecksumRetries,
+        compressThresholdBytes, idleMaxParkNs, handlerThreads);
   }
 
   public ReplicationSettings withTermLength(int bytes) {
