@@ -111,6 +111,31 @@ class ReplicationEndpointTest {
   }
 
   @Test
+  void shouldCarryFramesOfEverySizeBetweenEndpointsOfDifferentMtus() throws Exception {
+    // cairn.replication.mtu is per node: a jumbo-frame node and an Ethernet-MTU node talk both ways
+    ReplicationEndpoint a = fx.start("a", 0, s -> s.withMtuLength(8960));
+    ReplicationEndpoint b = fx.start("b", 1);
+    ReplicationClient fromA = new ReplicationClient(a);
+    ReplicationClient fromB = new ReplicationClient(b);
+    int[] sizes = {1, 4096, 8900, 8960, 9000, 200 << 10, 1 << 20};
+    assertEquals("disk-0", await(fromA.createEgroup("b", 1, null)));
+    assertEquals("disk-0", await(fromB.createEgroup("a", 1, null)));
+    for (int i = 0; i < sizes.length; i++) {
+      byte[] d = random(50 + i, sizes[i]);
+      await(fromA.writeEgroup("b", 1, 0, buf(d)));
+      await(fromB.writeEgroup("a", 1, 0, buf(d)));
+      for (ReplicationClient c : List.of(fromA, fromB)) {
+        ByteBuf read = await(c.readEgroup(c == fromA ? "b" : "a", 1, 0, sizes[i]));
+        try {
+          assertArrayEquals(d, bytes(read), sizes[i] + " bytes read back through " + (c == fromA ? "a" : "b"));
+        } finally {
+          read.release();
+        }
+      }
+    }
+  }
+
+  @Test
   void shouldPageAFetchLargerThanOnePage() throws Exception {
     ReplicationEndpoint a = fx.start("a", 0);
     fx.start("b", 1);
