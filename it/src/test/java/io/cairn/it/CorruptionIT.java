@@ -56,7 +56,7 @@ class CorruptionIT {
   @RegisterExtension
   final CairnNodes nodes = new CairnNodes();
 
-  private record Location(Path file, long offset) {}
+  record Location(Path file, long offset) {}
 
   @Test
   void shouldFailReadsOfTheDamagedSliceWithMediumErrorAndServeEveryOtherSlice() throws Exception {
@@ -124,28 +124,47 @@ class CorruptionIT {
 
   /** The unique 4 KiB-aligned place in the node's egroup data files that holds {@code slice}. */
   private static Location findSlice(Path dataDir, byte[] slice) throws IOException {
+    List<Location> found = findSlices(dataDir, slice);
+    assertEquals(1, found.size(), "copies of the slice in the egroup data files: " + found);
+    return found.get(0);
+  }
+
+  /** Every 4 KiB-aligned place in the egroup data files under {@code dataDir} that holds {@code slice}. */
+  static List<Location> findSlices(Path dataDir, byte[] slice) throws IOException {
     List<Location> found = new ArrayList<>();
     List<Path> files;
     try (Stream<Path> s = Files.walk(dataDir.resolve("disks"))) {
       files = s.filter(p -> p.getFileName().toString().matches("eg-[0-9a-f]{16}\\.data")).sorted().toList();
     }
-    byte[] buf = new byte[SLICE];
     for (Path f : files) {
       try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
         for (long pos = 0; pos + SLICE <= ch.size(); pos += SLICE) {
-          ByteBuffer bb = ByteBuffer.wrap(buf);
-          while (bb.hasRemaining() && ch.read(bb, pos + bb.position()) > 0) {
-            // read the whole slice
-          }
-          if (Arrays.equals(buf, slice)) found.add(new Location(f, pos));
+          if (Arrays.equals(read(ch, pos), slice)) found.add(new Location(f, pos));
         }
       }
     }
-    assertEquals(1, found.size(), "copies of the slice among " + files.size() + " egroup data files: " + found);
-    return found.get(0);
+    return found;
   }
 
-  private static void flipByte(Path file, long offset) throws IOException {
+  /** The 4 KiB at {@code at} (the file's bytes now). */
+  static byte[] slice(Location at) {
+    try (FileChannel ch = FileChannel.open(at.file(), StandardOpenOption.READ)) {
+      return read(ch, at.offset());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] read(FileChannel ch, long pos) throws IOException {
+    byte[] buf = new byte[SLICE];
+    ByteBuffer bb = ByteBuffer.wrap(buf);
+    while (bb.hasRemaining() && ch.read(bb, pos + bb.position()) > 0) {
+      // read the whole slice
+    }
+    return buf;
+  }
+
+  static void flipByte(Path file, long offset) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
       ch.read(one, offset);

@@ -5,6 +5,7 @@ import static io.cairn.it.LocalClusterRun.IQN;
 import static io.cairn.it.LocalClusterRun.await;
 import static io.cairn.it.LocalClusterRun.number;
 import static io.cairn.it.LocalClusterRun.stream;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,9 +28,9 @@ import org.junit.jupiter.api.Timeout;
  * back through a survivor — both a 256 MiB image written with qemu-img and a stream of small
  * writes that was running when the node died (every write acknowledged before the kill reads back).
  * A node whose replication traffic is cut mid-stream is replaced as an OpLog peer; nothing
- * acknowledged is lost.
+ * acknowledged is lost. A damaged replica is answered from the good one and repaired.
  *
- * <p>Sized for two cores: 512 MiB heaps, serial GC, sleeping Aeron idle strategies. Ports 13400-13599.
+ * <p>Sized for two cores: 512 MiB heaps, serial GC, sleeping Aeron idle strategies. Ports 13400-13669.
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReplicationIT {
@@ -94,6 +95,98 @@ class ReplicationIT {
       c.assertNoLeaks(() -> QemuIo.run(c.url(1, lun), List.of("write -P 0x22 2M 1M", "read -P 0x22 2M 1M"), IO_TIMEOUT)
           .assertClean("remote I/O after the GC", 1, 1));
     });
+  }
+
+  /**
+   * RF2 on three nodes, a flipped byte in an extent-group replica file: the read through the
+   * controller's node (which holds one replica and reads it first) fails its checksum there, is
+   * answered from the other node's replica, and the bad copy is rewritten with the good bytes. With
+   * both copies of a slice damaged there is no good copy: the read fails with MEDIUM ERROR,
+   * UNRECOVERED READ ERROR (11h/00h), never with the damaged bytes, while the other slices read.
+   *
+   * <p>Both ranges are written as one 2 MiB command each, which goes straight to the extent store
+   * (never through the OpLog), and nothing reads them before the damage, so no cache holds them.
+   */
+  @Test
+  void shouldAnswerADamagedReplicaFromTheGoodOneAndRepairIt(TestInfo test) throws Exception {
+    LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(ReplicationIT.class, MultiNodeIT.name(test)), 13620, 3, null);
+    c.scenario(() -> {
+      c.up("--blocks", "3");
+      for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
+      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      c.post(1, "/api/vdisks", "{\"name\": \"scrubbed\", \"size\": \"1G\", \"container\": \"rf2\"}");
+      int lun = await("scrubbed created", () -> c.get(1, "/api/vdisks/scrubbed"), j -> j.has("lun")).get("lun").asInt();
+      await("node 1 exports scrubbed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
+          r -> r.exitCode() == 0);
+      java.util.SplittableRandom random = new java.util.SplittableRandom(0x5C4B_B1EDL);
+      int range = 2 << 20;
+      long offsetA = 64 * MIB;
+      long offsetB = 256 * MIB;
+      byte[] a = new byte[range];
+      byte[] b = new byte[range];
+      random.nextBytes(a);
+      random.nextBytes(b);
+      try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(1), IQN, lun, "writer")) {
+        disk.write(offsetA, a, range);
+        disk.write(offsetB, b, range);
+      }
+      await("the controller of scrubbed is on node 1, where its I/O arrives", () -> c.get(1, "/api/vdisks/scrubbed"),
+          j -> j.path("controllerNode").asText().equals("node-1"));
+      for (int i = 1; i <= 3; i++) {
+        int n = i;
+        await("node " + n + " has drained its OpLog", () -> c.get(n, "/api/status"),
+            st -> st.path("oplog").path("undrainedBytes").asLong() == 0);
+      }
+
+      // One damaged copy: answered from the other, then repaired.
+      int victim = 77;
+      byte[] slice = java.util.Arrays.copyOfRange(a, victim * SLICE, (victim + 1) * SLICE);
+      java.util.Map<Integer, CorruptionIT.Location> copies = copiesOf(c, slice);
+      assertEquals(2, copies.size(), "replicas of the slice, by node: " + copies);
+      assertTrue(copies.containsKey(1), "the controller's node holds a replica: " + copies);
+      CorruptionIT.Location local = copies.get(1);
+      CorruptionIT.flipByte(local.file(), local.offset() + 999);
+      try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(1), IQN, lun, "reader")) {
+        assertArrayEquals(a, disk.read(offsetA, range), "range A read through node 1 with its replica damaged");
+      }
+      await("node 1's damaged copy is rewritten from node " + copies.keySet().stream().filter(k -> k != 1).findFirst().orElseThrow(),
+          () -> CorruptionIT.slice(local), bytes -> java.util.Arrays.equals(bytes, slice));
+      try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(2), IQN, lun, "reader-2")) {
+        assertArrayEquals(a, disk.read(offsetA, range), "range A through node 2 after the repair");
+      }
+
+      // Both copies damaged: no good copy, so MEDIUM ERROR; every other slice still reads.
+      int both = 200;
+      byte[] slice2 = java.util.Arrays.copyOfRange(b, both * SLICE, (both + 1) * SLICE);
+      java.util.Map<Integer, CorruptionIT.Location> copies2 = copiesOf(c, slice2);
+      assertEquals(2, copies2.size(), "replicas of the second slice, by node: " + copies2);
+      for (CorruptionIT.Location l : copies2.values()) CorruptionIT.flipByte(l.file(), l.offset() + 17);
+      long bad = offsetB + (long) both * SLICE;
+      try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(1), IQN, lun, "reader-3")) {
+        io.cairn.datapath.iscsi.fixture.RawIscsiClient.ScsiResult r = disk.read16(bad / CairnProcess.BLOCK, SLICE / CairnProcess.BLOCK);
+        assertEquals(IscsiDisk.STATUS_CHECK_CONDITION, r.status(), "both copies damaged: " + IscsiDisk.describe(r));
+        io.cairn.datapath.scsi.sense.SenseCode expected = io.cairn.datapath.scsi.sense.SenseCode.UNRECOVERED_READ_ERROR;
+        assertEquals(new IscsiDisk.Sense(expected.key(), expected.asc(), expected.ascq()), IscsiDisk.sense(r),
+            "both copies damaged");
+        assertArrayEquals(java.util.Arrays.copyOfRange(b, 0, both * SLICE), disk.read(offsetB, both * SLICE),
+            "the slices before the doubly damaged one");
+        assertArrayEquals(java.util.Arrays.copyOfRange(b, (both + 1) * SLICE, range),
+            disk.read(bad + SLICE, range - (both + 1) * SLICE), "the slices after it");
+      }
+    });
+  }
+
+  private static final int SLICE = 4096;
+
+  /** Where each node's egroup files hold {@code slice} (at most one place per node). */
+  private static java.util.Map<Integer, CorruptionIT.Location> copiesOf(LocalClusterRun c, byte[] slice) throws Exception {
+    java.util.Map<Integer, CorruptionIT.Location> out = new java.util.TreeMap<>();
+    for (int i = 1; i <= c.nodes; i++) {
+      List<CorruptionIT.Location> found = CorruptionIT.findSlices(c.dir.resolve("node-" + i), slice);
+      assertTrue(found.size() <= 1, "node " + i + " holds the slice more than once: " + found);
+      if (!found.isEmpty()) out.put(i, found.get(0));
+    }
+    return out;
   }
 
   /**

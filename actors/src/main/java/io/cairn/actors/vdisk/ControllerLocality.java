@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
 import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.slf4j.Logger;
@@ -41,6 +43,23 @@ import org.slf4j.LoggerFactory;
 public final class ControllerLocality {
 
   private static final Logger LOG = LoggerFactory.getLogger(ControllerLocality.class);
+
+  /**
+   * Asks for the vDisk's controller every {@link #WAKE_INTERVAL} until it has arrived here. Sharding
+   * starts a handed-off shard again only when a message for it comes, and this node holds the
+   * vDisk's I/O meanwhile: without these asks the controller would come only when the hold ends.
+   * Until the old node has handed it off, the asks reach the old controller (harmless).
+   */
+  private void wakeUntilArrived(long vdiskId, CompletableFuture<Void> arrival) {
+    if (arrival.isDone()) return;
+    try {
+      wake.accept(vdiskId);
+    } catch (RuntimeException e) {
+      LOG.debug("vDisk {}: waking its controller failed: {}", vdiskId, e.toString());
+    }
+    CompletableFuture.delayedExecutor(WAKE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> wakeUntilArrived(vdiskId, arrival));
+  }
 
   /** The controllers' shard id is their entity id (the vDisk id). */
   public static final class OneShardPerVDisk
@@ -74,6 +93,7 @@ public final class ControllerLocality {
   }
 
   private final ExternalShardAllocationClient client;
+  private final LongConsumer wake;
   private final Address self;
   private final ReplicationFactors factors;
   private final long moveAfterNanos;
@@ -83,7 +103,13 @@ public final class ControllerLocality {
 
   ControllerLocality(ExternalShardAllocationClient client, Address self, ReplicationFactors factors, Duration moveAfter,
       Duration pause, LongSupplier clock) {
+    this(client, self, factors, moveAfter, pause, clock, id -> {});
+  }
+
+  ControllerLocality(ExternalShardAllocationClient client, Address self, ReplicationFactors factors, Duration moveAfter,
+      Duration pause, LongSupplier clock, LongConsumer wake) {
     this.client = client;
+    this.wake = wake;
     this.self = self;
     this.factors = factors;
     this.moveAfterNanos = moveAfter.toNanos();
@@ -98,9 +124,15 @@ public final class ControllerLocality {
    * @param pause a gap in remote I/O longer than this starts the count again
    */
   public static ControllerLocality start(ActorSystem<?> system, ReplicationFactors factors, Duration moveAfter, Duration pause) {
+    ClusterSharding sharding = ClusterSharding.get(system);
     return new ControllerLocality(ExternalShardAllocation.get(system).getClient(VDiskController.ENTITY_TYPE_KEY.name()),
-        Cluster.get(system).selfMember().address(), factors, moveAfter, pause, System::nanoTime);
+        Cluster.get(system).selfMember().address(), factors, moveAfter, pause, System::nanoTime,
+        id -> sharding.entityRefFor(VDiskController.ENTITY_TYPE_KEY, Long.toString(id))
+            .<VDiskController.Stats>ask(VDiskController.GetStats::new, WAKE_INTERVAL));
   }
+
+  /** How often a node that claimed a controller asks for it until it arrives. */
+  static final Duration WAKE_INTERVAL = Duration.ofMillis(500);
 
   /** Longest time this node holds a vDisk's I/O after claiming its controller. */
   static final Duration HOLD_LIMIT = Duration.ofSeconds(10);
@@ -167,6 +199,7 @@ public final class ControllerLocality {
         arrival.completeOnTimeout(null, HOLD_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
             .whenComplete((v, t) -> s.arrival = null);
         s.arrival = arrival;
+        wakeUntilArrived(vdiskId, arrival);
       });
     });
   }

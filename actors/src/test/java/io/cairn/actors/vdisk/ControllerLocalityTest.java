@@ -93,6 +93,25 @@ class ControllerLocalityTest {
   }
 
   @Test
+  void shouldAskForTheClaimedControllerUntilItArrives() throws Exception {
+    // Sharding starts a handed-off shard only when a message for it comes, and this node holds the
+    // vDisk's I/O: it must ask for the controller itself, and stop once it is here.
+    java.util.concurrent.ConcurrentLinkedQueue<Long> wakes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    ControllerLocality waking = new ControllerLocality(client, SELF, factors, Duration.ofSeconds(300),
+        Duration.ofSeconds(30), () -> now, wakes::add);
+    waking.remoteIo(2);
+    assertEquals(List.of(2L), List.copyOf(wakes), "asked at once after the claim");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (wakes.size() < 3 && System.nanoTime() < deadline) Thread.sleep(50);
+    org.junit.jupiter.api.Assertions.assertTrue(wakes.size() >= 3, "asked again while it has not arrived: " + wakes);
+    waking.arrived(2);
+    Thread.sleep(ControllerLocality.WAKE_INTERVAL.toMillis() + 100); // a wake already scheduled may still run
+    int after = wakes.size();
+    Thread.sleep(3 * ControllerLocality.WAKE_INTERVAL.toMillis());
+    assertEquals(after, wakes.size(), "no more asks once the controller is here");
+  }
+
+  @Test
   void shouldNeverClaimAnRf1VDisk() {
     for (int i = 0; i < 400; i++) {
       locality.remoteIo(1);
