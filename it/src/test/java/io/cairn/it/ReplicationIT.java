@@ -154,6 +154,10 @@ class ReplicationIT {
       try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(2), IQN, lun, "reader-2")) {
         assertArrayEquals(a, disk.read(offsetA, range), "range A through node 2 after the repair");
       }
+      // That read through a second path does not move the controller: its front-end I/O is on node 1.
+      CairnProcess.sleep(3000); // two rebalance intervals
+      assertEquals("node-1", c.get(1, "/api/vdisks/scrubbed").path("controllerNode").asText(),
+          "the controller after one read through node 2");
 
       // Both copies damaged: no good copy, so MEDIUM ERROR; every other slice still reads.
       int both = 200;

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * another node ({@link #remoteIo}); for a replicated vDisk (RF &ge; 2):
  *
  * <ul>
- *   <li>with no location chosen yet, this node claims it at once: the controller is placed where
- *       its iSCSI I/O arrives;
+ *   <li>with no location chosen yet (or one on a node that is gone), this node claims it at once: the controller is placed where
+ *       its iSCSI I/O arrives. A controller that serves front-end I/O on its own node gets that
+ *       node recorded as its location ({@link #localIo}), so a first I/O elsewhere (a second
+ *       multipath path) does not move it;
  *   <li>otherwise, once this node has sent it remote I/O without a pause longer than {@code
  *       pause} for {@code moveAfter} (AOS: 300 s), it claims it, and sharding moves the controller
  *       here at its next rebalance. The old controller finishes its mutations in flight first
@@ -94,6 +96,9 @@ public final class ControllerLocality {
 
   private final ExternalShardAllocationClient client;
   private final LongConsumer wake;
+  private final java.util.function.Predicate<Address> member;
+  /** vDisks whose local front-end I/O this node has seen ({@link #localIo}). */
+  private final java.util.Set<Long> recorded = ConcurrentHashMap.newKeySet();
   private final Address self;
   private final ReplicationFactors factors;
   private final long moveAfterNanos;
@@ -103,13 +108,19 @@ public final class ControllerLocality {
 
   ControllerLocality(ExternalShardAllocationClient client, Address self, ReplicationFactors factors, Duration moveAfter,
       Duration pause, LongSupplier clock) {
-    this(client, self, factors, moveAfter, pause, clock, id -> {});
+    this(client, self, factors, moveAfter, pause, clock, id -> {}, a -> true);
   }
 
+  /**
+   * @param wake asks for a vDisk's controller (through sharding)
+   * @param member whether an address is a cluster member that is up (a location on a node that is
+   *     gone counts as none)
+   */
   ControllerLocality(ExternalShardAllocationClient client, Address self, ReplicationFactors factors, Duration moveAfter,
-      Duration pause, LongSupplier clock, LongConsumer wake) {
+      Duration pause, LongSupplier clock, LongConsumer wake, java.util.function.Predicate<Address> member) {
     this.client = client;
     this.wake = wake;
+    this.member = member;
     this.self = self;
     this.factors = factors;
     this.moveAfterNanos = moveAfter.toNanos();
@@ -128,7 +139,16 @@ public final class ControllerLocality {
     return new ControllerLocality(ExternalShardAllocation.get(system).getClient(VDiskController.ENTITY_TYPE_KEY.name()),
         Cluster.get(system).selfMember().address(), factors, moveAfter, pause, System::nanoTime,
         id -> sharding.entityRefFor(VDiskController.ENTITY_TYPE_KEY, Long.toString(id))
-            .<VDiskController.Stats>ask(VDiskController.GetStats::new, WAKE_INTERVAL));
+            .<VDiskController.Stats>ask(VDiskController.GetStats::new, WAKE_INTERVAL),
+        address -> {
+          for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+            if (m.address().equals(address)) {
+              return m.status() == org.apache.pekko.cluster.MemberStatus.up()
+                  || m.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp();
+            }
+          }
+          return false;
+        });
   }
 
   /** How often a node that claimed a controller asks for it until it arrives. */
@@ -151,6 +171,34 @@ public final class ControllerLocality {
     Streak s = streaks.get(vdiskId);
     CompletableFuture<Void> a = s == null ? null : s.arrival;
     if (a != null) a.complete(null);
+  }
+
+  /**
+   * The portal sent an I/O of the vDisk to its controller running here. The first time for a
+   * replicated vDisk, a controller that runs here only because sharding placed it where it was
+   * first asked for (the API's initialisation, a drain) is recorded as placed here: its front-end
+   * I/O arrives here, so another node's first I/O must not claim it (only a sustained streak may).
+   */
+  public void localIo(long vdiskId) {
+    if (!recorded.add(vdiskId)) return;
+    if (factors.of(vdiskId) < 2) return;
+    String shard = Long.toString(vdiskId);
+    client.getShardLocations().whenComplete((locations, err) -> {
+      if (err != null) {
+        recorded.remove(vdiskId);
+        return;
+      }
+      var chosen = locations.getShardLocations().get(shard);
+      if (chosen != null && member.test(chosen.address())) return; // chosen already
+      client.setShardLocation(shard, self).whenComplete((done, e) -> {
+        if (e != null) {
+          LOG.debug("vDisk {}: recording its controller's location failed: {}", vdiskId, e.toString());
+          recorded.remove(vdiskId);
+          return;
+        }
+        LOG.info("vDisk {}: its controller stays on this node (its front-end I/O arrives here)", vdiskId);
+      });
+    });
   }
 
   /** The portal sent an I/O of the vDisk to its controller on another node. */
@@ -178,14 +226,14 @@ public final class ControllerLocality {
         return;
       }
       var location = locations.getShardLocations().get(shard);
-      Address current = location == null ? null : location.address();
+      Address current = location == null || !member.test(location.address()) ? null : location.address();
       if (self.equals(current)) return;
       if (current != null && !sustained) {
         s.claimedNanos = 0; // placed elsewhere on purpose: claim only after a sustained streak
         return;
       }
       LOG.info("vDisk {}: its controller moves to this node ({})", vdiskId, current == null
-          ? "its first I/O arrived here" : "remote I/O from here for " + Duration.ofNanos(now - s.sinceNanos).toSeconds() + " s");
+          ? "its first I/O arrived here, and no live node was chosen for it" : "remote I/O from here for " + Duration.ofNanos(now - s.sinceNanos).toSeconds() + " s");
       client.setShardLocation(shard, self).whenComplete((done, e) -> {
         if (e != null) {
           LOG.warn("vDisk {}: claiming its controller failed: {}", vdiskId, e.toString());

@@ -19,6 +19,12 @@ public final class LocalControllers {
     this.locality = l;
   }
 
+  /** The portal sends an I/O of the vDisk to its controller on this node. */
+  void localIo(long vdiskId) {
+    ControllerLocality l = locality;
+    if (l != null) l.localIo(vdiskId);
+  }
+
   /** The portal sends an I/O of the vDisk to its controller on another node. */
   void remoteIo(long vdiskId) {
     ControllerLocality l = locality;

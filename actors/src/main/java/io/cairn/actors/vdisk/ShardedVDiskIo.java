@@ -40,6 +40,7 @@ public final class ShardedVDiskIo implements VDiskIo {
     ActorRef<VDiskController.Command> here = local.get(vdiskId);
     if (here != null) {
       CompletableFuture<ByteBuf> result = new CompletableFuture<>();
+      local.localIo(vdiskId);
       here.tell(new VDiskController.LocalRead(offset, length, result));
       return result;
     }
@@ -60,6 +61,7 @@ public final class ShardedVDiskIo implements VDiskIo {
     ActorRef<VDiskController.Command> here = local.get(vdiskId);
     if (here != null) {
       CompletableFuture<Void> result = new CompletableFuture<>();
+      local.localIo(vdiskId);
       here.tell(new VDiskController.LocalWrite(offset, data, result));
       return result;
     }

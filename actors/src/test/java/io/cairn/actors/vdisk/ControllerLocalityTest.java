@@ -98,7 +98,7 @@ class ControllerLocalityTest {
     // vDisk's I/O: it must ask for the controller itself, and stop once it is here.
     java.util.concurrent.ConcurrentLinkedQueue<Long> wakes = new java.util.concurrent.ConcurrentLinkedQueue<>();
     ControllerLocality waking = new ControllerLocality(client, SELF, factors, Duration.ofSeconds(300),
-        Duration.ofSeconds(30), () -> now, wakes::add);
+        Duration.ofSeconds(30), () -> now, wakes::add, a -> true);
     waking.remoteIo(2);
     assertEquals(List.of(2L), List.copyOf(wakes), "asked at once after the claim");
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
@@ -109,6 +109,41 @@ class ControllerLocalityTest {
     int after = wakes.size();
     Thread.sleep(3 * ControllerLocality.WAKE_INTERVAL.toMillis());
     assertEquals(after, wakes.size(), "no more asks once the controller is here");
+  }
+
+  @Test
+  void shouldRecordAControllerServingLocalIoAsPlacedHereOnce() {
+    locality.localIo(2);
+    assertEquals(SELF, client.locations.get("2"), "front-end I/O arrives here: the controller stays here");
+    locality.localIo(2);
+    locality.localIo(2);
+    assertEquals(1, client.lookups, "one look-up per vDisk, not per I/O");
+    locality.localIo(1);
+    assertEquals(null, client.locations.get("1"), "RF1 vDisks are never placed by locality");
+  }
+
+  @Test
+  void shouldNotOverrideALocationChosenOnALiveNode() {
+    client.locations.put("2", OTHER);
+    locality.localIo(2);
+    assertEquals(OTHER, client.locations.get("2"));
+    assertEquals(List.of(), client.claims);
+  }
+
+  @Test
+  void shouldTreatALocationOnANodeThatIsGoneAsNone() {
+    ControllerLocality onlySelfUp = new ControllerLocality(client, SELF, factors, Duration.ofSeconds(300),
+        Duration.ofSeconds(30), () -> now, id -> {}, SELF::equals);
+    client.locations.put("2", OTHER);
+    onlySelfUp.remoteIo(2);
+    assertEquals(List.of("2"), client.claims, "the chosen node is gone: the first I/O here claims it");
+    assertEquals(SELF, client.locations.get("2"));
+
+    ControllerLocality restarted = new ControllerLocality(client, SELF, factors, Duration.ofSeconds(300),
+        Duration.ofSeconds(30), () -> now, id -> {}, SELF::equals);
+    client.locations.put("2", OTHER);
+    restarted.localIo(2);
+    assertEquals(SELF, client.locations.get("2"), "serving local I/O, over a location on a node that is gone");
   }
 
   @Test
