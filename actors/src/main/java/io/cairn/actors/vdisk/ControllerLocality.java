@@ -180,8 +180,10 @@ public final class ControllerLocality {
    * I/O arrives here, so another node's first I/O must not claim it (only a sustained streak may).
    */
   public void localIo(long vdiskId) {
-    if (!recorded.add(vdiskId)) return;
-    if (factors.of(vdiskId) < 2) return;
+    if (recorded.contains(vdiskId)) return;
+    int rf = factors.of(vdiskId);
+    if (rf == ReplicationFactors.UNKNOWN) return; // not in this node's view yet: again at the next I/O
+    if (!recorded.add(vdiskId) || rf < 2) return;
     String shard = Long.toString(vdiskId);
     client.getShardLocations().whenComplete((locations, err) -> {
       if (err != null) {

@@ -123,6 +123,16 @@ class ControllerLocalityTest {
   }
 
   @Test
+  void shouldRecordAVDiskThatThisNodeDidNotKnowYetAtALaterIo() {
+    locality.localIo(3);
+    assertEquals(0, client.lookups, "vDisk 3 is not in this node's view yet");
+    factors.update(new ConfigView(List.of(new ContainerSpec(1, "rf1", 1), new ContainerSpec(2, "rf2", 2)), List.of(),
+        List.of(vdisk(1, "rf1"), vdisk(2, "rf2"), vdisk(3, "rf2"))));
+    locality.localIo(3);
+    assertEquals(SELF, client.locations.get("3"));
+  }
+
+  @Test
   void shouldNotOverrideALocationChosenOnALiveNode() {
     client.locations.put("2", OTHER);
     locality.localIo(2);
