@@ -10,12 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cairn.datapath.iscsi.fixture.RawIscsiClient.ScsiResult;
+import io.cairn.datapath.scsi.sense.SenseCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -69,9 +75,7 @@ class ReplicationIT {
     c.scenario(() -> {
       c.up("--blocks", "3");
       for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"roaming\", \"size\": \"1G\", \"container\": \"rf2\"}");
-      int lun = await("roaming created", () -> c.get(1, "/api/vdisks/roaming"), j -> j.has("lun")).get("lun").asInt();
+      int lun = replicatedVDisk(c, 2, "roaming");
       await("node 2 exports roaming", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(2, lun)), r -> r.exitCode() == 0);
       QemuIo.run(c.url(2, lun), List.of("write -P 0x21 0 1M"), IO_TIMEOUT).assertClean("first I/O, through node 2", 1, 0);
       await("the controller comes to node 2, where the first I/O arrived", () -> c.get(1, "/api/vdisks/roaming"),
@@ -113,12 +117,10 @@ class ReplicationIT {
     c.scenario(() -> {
       c.up("--blocks", "3");
       for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"scrubbed\", \"size\": \"1G\", \"container\": \"rf2\"}");
-      int lun = await("scrubbed created", () -> c.get(1, "/api/vdisks/scrubbed"), j -> j.has("lun")).get("lun").asInt();
+      int lun = replicatedVDisk(c, 2, "scrubbed");
       await("node 1 exports scrubbed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
           r -> r.exitCode() == 0);
-      java.util.SplittableRandom random = new java.util.SplittableRandom(0x5C4B_B1EDL);
+      SplittableRandom random = new SplittableRandom(0x5C4B_B1EDL);
       int range = 2 << 20;
       long offsetA = 64 * MIB;
       long offsetB = 256 * MIB;
@@ -140,8 +142,8 @@ class ReplicationIT {
 
       // One damaged copy: answered from the other, then repaired.
       int victim = 77;
-      byte[] slice = java.util.Arrays.copyOfRange(a, victim * SLICE, (victim + 1) * SLICE);
-      java.util.Map<Integer, CorruptionIT.Location> copies = copiesOf(c, slice);
+      byte[] slice = Arrays.copyOfRange(a, victim * SLICE, (victim + 1) * SLICE);
+      Map<Integer, CorruptionIT.Location> copies = copiesOf(c, slice);
       assertEquals(2, copies.size(), "replicas of the slice, by node: " + copies);
       assertTrue(copies.containsKey(1), "the controller's node holds a replica: " + copies);
       CorruptionIT.Location local = copies.get(1);
@@ -150,7 +152,7 @@ class ReplicationIT {
         assertArrayEquals(a, disk.read(offsetA, range), "range A read through node 1 with its replica damaged");
       }
       await("node 1's damaged copy is rewritten from node " + copies.keySet().stream().filter(k -> k != 1).findFirst().orElseThrow(),
-          () -> CorruptionIT.slice(local), bytes -> java.util.Arrays.equals(bytes, slice));
+          () -> CorruptionIT.slice(local), bytes -> Arrays.equals(bytes, slice));
       try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(2), IQN, lun, "reader-2")) {
         assertArrayEquals(a, disk.read(offsetA, range), "range A through node 2 after the repair");
       }
@@ -161,30 +163,38 @@ class ReplicationIT {
 
       // Both copies damaged: no good copy, so MEDIUM ERROR; every other slice still reads.
       int both = 200;
-      byte[] slice2 = java.util.Arrays.copyOfRange(b, both * SLICE, (both + 1) * SLICE);
-      java.util.Map<Integer, CorruptionIT.Location> copies2 = copiesOf(c, slice2);
+      byte[] slice2 = Arrays.copyOfRange(b, both * SLICE, (both + 1) * SLICE);
+      Map<Integer, CorruptionIT.Location> copies2 = copiesOf(c, slice2);
       assertEquals(2, copies2.size(), "replicas of the second slice, by node: " + copies2);
       for (CorruptionIT.Location l : copies2.values()) CorruptionIT.flipByte(l.file(), l.offset() + 17);
       long bad = offsetB + (long) both * SLICE;
       try (IscsiDisk disk = IscsiDisk.login(c.iscsiPort(1), IQN, lun, "reader-3")) {
-        io.cairn.datapath.iscsi.fixture.RawIscsiClient.ScsiResult r = disk.read16(bad / CairnProcess.BLOCK, SLICE / CairnProcess.BLOCK);
+        ScsiResult r = disk.read16(bad / CairnProcess.BLOCK, SLICE / CairnProcess.BLOCK);
         assertEquals(IscsiDisk.STATUS_CHECK_CONDITION, r.status(), "both copies damaged: " + IscsiDisk.describe(r));
-        io.cairn.datapath.scsi.sense.SenseCode expected = io.cairn.datapath.scsi.sense.SenseCode.UNRECOVERED_READ_ERROR;
+        SenseCode expected = SenseCode.UNRECOVERED_READ_ERROR;
         assertEquals(new IscsiDisk.Sense(expected.key(), expected.asc(), expected.ascq()), IscsiDisk.sense(r),
             "both copies damaged");
-        assertArrayEquals(java.util.Arrays.copyOfRange(b, 0, both * SLICE), disk.read(offsetB, both * SLICE),
+        assertArrayEquals(Arrays.copyOfRange(b, 0, both * SLICE), disk.read(offsetB, both * SLICE),
             "the slices before the doubly damaged one");
-        assertArrayEquals(java.util.Arrays.copyOfRange(b, (both + 1) * SLICE, range),
+        assertArrayEquals(Arrays.copyOfRange(b, (both + 1) * SLICE, range),
             disk.read(bad + SLICE, range - (both + 1) * SLICE), "the slices after it");
       }
     });
   }
 
+  /** A container "rfN" with replication factor {@code rf} and a 1 GiB vDisk in it, made through node 1; its LUN. */
+  private static int replicatedVDisk(LocalClusterRun c, int rf, String name) {
+    String container = "rf" + rf;
+    c.post(1, "/api/containers", "{\"name\": \"" + container + "\", \"replicationFactor\": " + rf + "}");
+    c.post(1, "/api/vdisks", "{\"name\": \"" + name + "\", \"size\": \"1G\", \"container\": \"" + container + "\"}");
+    return await(name + " created", () -> c.get(1, "/api/vdisks/" + name), j -> j.has("lun")).get("lun").asInt();
+  }
+
   private static final int SLICE = 4096;
 
   /** Where each node's egroup files hold {@code slice} (at most one place per node). */
-  private static java.util.Map<Integer, CorruptionIT.Location> copiesOf(LocalClusterRun c, byte[] slice) throws Exception {
-    java.util.Map<Integer, CorruptionIT.Location> out = new java.util.TreeMap<>();
+  private static Map<Integer, CorruptionIT.Location> copiesOf(LocalClusterRun c, byte[] slice) throws Exception {
+    Map<Integer, CorruptionIT.Location> out = new TreeMap<>();
     for (int i = 1; i <= c.nodes; i++) {
       List<CorruptionIT.Location> found = CorruptionIT.findSlices(c.dir.resolve("node-" + i), slice);
       assertTrue(found.size() <= 1, "node " + i + " holds the slice more than once: " + found);
@@ -261,10 +271,7 @@ class ReplicationIT {
   private static void killScenario(LocalClusterRun c, int rf, int kills) throws Exception {
     c.up("--blocks", Integer.toString(c.nodes));
     for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
-    String container = "rf" + rf;
-    c.post(1, "/api/containers", "{\"name\": \"" + container + "\", \"replicationFactor\": " + rf + "}");
-    c.post(1, "/api/vdisks", "{\"name\": \"mirrored\", \"size\": \"1G\", \"container\": \"" + container + "\"}");
-    int lun = await("mirrored created", () -> c.get(1, "/api/vdisks/mirrored"), j -> j.has("lun")).get("lun").asInt();
+    int lun = replicatedVDisk(c, rf, "mirrored");
     int owner = 1; // written through node 1, so its controller comes to node 1 (data locality)
     await("node 1 exports mirrored", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
         res -> res.exitCode() == 0);
