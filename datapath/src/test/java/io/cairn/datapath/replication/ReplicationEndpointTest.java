@@ -326,9 +326,12 @@ class ReplicationEndpointTest {
   @Test
   void shouldRetryBackPressuredOffersAndFailThemWhenThePeerStaysStalled() throws Exception {
     int term = 64 << 10; // largest message 8 KiB, publication window 32 KiB
-    ReplicationEndpoint a = fx.start("a", 0, s -> s.withTermLength(term)
+    // b's poll thread also runs b's media driver: a stall longer than the peer liveness timeout would
+    // disconnect a and b, so the liveness timeout here is longer than the 1 s stall.
+    long liveness = TimeUnit.SECONDS.toNanos(3);
+    ReplicationEndpoint a = fx.start("a", 0, s -> s.withTermLength(term).withPeerLivenessTimeoutNs(liveness)
         .withBackPressureTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
-    fx.start("b", 1, s -> s.withTermLength(term));
+    fx.start("b", 1, s -> s.withTermLength(term).withPeerLivenessTimeoutNs(liveness));
     ReplicationClient client = new ReplicationClient(a);
     await(client.createEgroup("b", 1, null));
 
