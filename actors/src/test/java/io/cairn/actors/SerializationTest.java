@@ -13,6 +13,8 @@ import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
 import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
+import io.cairn.actors.curator.Chronos;
+import io.cairn.actors.curator.Curator;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -283,7 +286,25 @@ class SerializationTest {
         new LunReservations.Save(4, PR_HELD, kit.<LunReservations.SaveReply>createTestProbe().getRef()),
         new LunReservations.Loaded(4, PR_ALL),
         new LunReservations.Saved(5),
-        new LunReservations.Stale(6, PR_HELD));
+        new LunReservations.Stale(6, PR_HELD),
+        new ExtentGroup.ReplaceReplica(new Replica("n1", "d0"), new Replica("n4", "d1"),
+            kit.<ExtentGroup.Replaced>createTestProbe().getRef()),
+        new ExtentGroup.Replaced(3, true, List.of(new Replica("n4", "d1"), new Replica("n2", "d0"))),
+        new ExtentGroup.ReplicaReplaced(new Replica("n1", "d0"), new Replica("n4", "d1")),
+        new VDiskController.FenceEgroup(3, kit.<VDiskController.Fenced>createTestProbe().getRef()),
+        new VDiskController.Fenced(3, 9, null),
+        new VDiskController.CommitReplica(3, 9, new Replica("n1", "d0"), new Replica("n4", "d1"),
+            kit.<VDiskController.ReplicaCommitted>createTestProbe().getRef()),
+        new VDiskController.ReplicaCommitted(3, false, List.of(), "lost"),
+        new VDiskController.ReleaseFence(9),
+        new Curator.MapDone(2, "n1", 40, List.of(new Curator.Endangered(3, List.of("n2"), 1)), List.of("n4"), null),
+        new Curator.TaskDone(2, 3, "n2", 4 << 20, 1, null),
+        new Curator.StartScan("test"),
+        new Curator.Status(List.of("n4"), Map.of("n4", 3000L), 2, false, 40, Map.of("n1", 20, "n2", 20), 1, 0, 0,
+            4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0),
+        new Chronos.MapScan(2, 0, 3, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
+        new Chronos.ReReplicate(2, 3, 1, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
+        new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -327,14 +348,15 @@ class SerializationTest {
   void shouldRegisterEverySerializableType() {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
     Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
-        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal", "HandOff");
+        "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal", "HandOff",
+        "MapFinished", "TaskFinished", "StartNext", "Check", "ScanTick", "MapTimeout", "ChronosListing", "ChronosIdentified", "ChronosUnanswered");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
         VDiskController.Command.class, VDiskController.Event.class, VDiskController.State.class,
         ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class,
         LunReservations.Command.class, LunReservations.SaveReply.class, LunReservations.Event.class,
-        LunReservations.State.class)) {
+        LunReservations.State.class, Curator.Command.class, Chronos.Command.class)) {
       for (Class<?> c : root.getPermittedSubclasses()) {
         if (localOnly.contains(c.getSimpleName()) || c == VDiskController.Active.class) continue;
         if (!regs.hasPath("\"" + c.getName() + "\"")) missing.add(c.getName());

@@ -21,7 +21,8 @@ public record CairnSettings(
     DemoSettings demo,
     ClusterSettings cluster,
     ReplicationSettings replication,
-    JournalSettings journal) {
+    JournalSettings journal,
+    CuratorSettings curator) {
 
   /** Reads and validates {@code root.getConfig("cairn")}. */
   public static CairnSettings from(Config root) {
@@ -41,7 +42,8 @@ public record CairnSettings(
           DemoSettings.from(c.getConfig("demo")),
           cluster,
           ReplicationSettings.from(c.getConfig("replication"), cluster),
-          JournalSettings.from(c.getConfig("journal"), node.dataDir()));
+          JournalSettings.from(c.getConfig("journal"), node.dataDir()),
+          CuratorSettings.from(c.getConfig("curator")));
       s.checkDistinctPorts();
       return s;
     } catch (ConfigException e) {

@@ -9,6 +9,11 @@ final class Checks {
     return value;
   }
 
+  static java.time.Duration positive(String path, java.time.Duration value) {
+    if (value.isNegative() || value.isZero()) throw new SettingsException(path, "must be > 0, was " + value);
+    return value;
+  }
+
   static long atLeast(String path, long value, long min) {
     if (value < min) throw new SettingsException(path, "must be >= " + min + ", was " + value);
     return value;

@@ -10,6 +10,7 @@ import io.cairn.actors.egroup.ExtentGroup.Deleted;
 import io.cairn.actors.egroup.ExtentGroup.ExtentsAllocated;
 import io.cairn.actors.egroup.ExtentGroup.ExtentsReleased;
 import io.cairn.actors.egroup.ExtentGroup.Gone;
+import io.cairn.actors.egroup.ExtentGroup.ReplicaReplaced;
 import io.cairn.serialization.VersionedSerializer;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +94,18 @@ public final class EgroupEventSerializers {
     @Override protected int currentVersion() { return 1; }
     @Override protected void writeBody(Kryo k, Output out, Deleted e) {}
     @Override protected Deleted readBody(Kryo k, Input in, int v) { return new Deleted(); }
+  }
+
+  /** v1: lost replica, added replica. */
+  public static final class ReplicaReplacedSerializer extends VersionedSerializer<ReplicaReplaced> {
+    @Override protected int currentVersion() { return 1; }
+    @Override protected void writeBody(Kryo k, Output out, ReplicaReplaced e) {
+      writeReplicas(out, List.of(e.lost(), e.added()));
+    }
+    @Override protected ReplicaReplaced readBody(Kryo k, Input in, int v) {
+      List<Replica> r = readReplicas(in);
+      return new ReplicaReplaced(r.get(0), r.get(1));
+    }
   }
 
   /** v1: empty. */

@@ -69,12 +69,23 @@ public final class ExtentGroup
 
   public record Get(ActorRef<Info> replyTo) implements Command {}
 
+  /**
+   * Replaces replica {@code lost} with {@code added}, whose bytes have been copied from a surviving
+   * replica (re-replication). Conditional: applied only while {@code lost} is a replica and
+   * {@code added}'s node holds none, so a repeated or stale request changes nothing. Replied with
+   * {@link Replaced}.
+   */
+  public record ReplaceReplica(Replica lost, Replica added, ActorRef<Replaced> replyTo) implements Command {}
+
   // --- replies --------------------------------------------------------------------------------
 
   /** Slots given, one per leading vblock of the request. */
   public record Allocated(long egroupId, int[] slots, List<Replica> replicas) implements CairnSerializable {}
 
   public record Released(long egroupId, boolean deleted) implements CairnSerializable {}
+
+  /** Whether a {@link ReplaceReplica} was applied, and the replicas after it. */
+  public record Replaced(long egroupId, boolean applied, List<Replica> replicas) implements CairnSerializable {}
 
   /**
    * What the egroup knows.
@@ -84,7 +95,14 @@ public final class ExtentGroup
    * @param vblocks vDisk block per slot
    */
   public record Info(long egroupId, boolean exists, List<Replica> replicas, int capacitySlots, int sliceSize,
-      long[] owners, long[] vblocks) implements CairnSerializable {}
+      long[] owners, long[] vblocks) implements CairnSerializable {
+
+    /** The vDisk that owns live extents here (the egroup's only writer), or 0 when none is live. */
+    public long ownerVdisk() {
+      for (long o : owners) if (o != 0) return o;
+      return 0;
+    }
+  }
 
   // --- events ---------------------------------------------------------------------------------
 
@@ -97,6 +115,9 @@ public final class ExtentGroup
   public record ExtentsReleased(int[] slots) implements Event {}
 
   public record Deleted() implements Event {}
+
+  /** Replica {@code lost} was replaced by {@code added} (at the same position in the list). */
+  public record ReplicaReplaced(Replica lost, Replica added) implements Event {}
 
   // --- state ----------------------------------------------------------------------------------
 
@@ -135,6 +156,12 @@ public final class ExtentGroup
       for (int s : e.slots()) o[s] = 0;
       return new Active(replicas, sliceSize, o, vblocks, nextSlot);
     }
+
+    Active replaced(ReplicaReplaced e) {
+      List<Replica> r = new java.util.ArrayList<>(replicas);
+      r.set(r.indexOf(e.lost()), e.added());
+      return new Active(List.copyOf(r), sliceSize, owners, vblocks, nextSlot);
+    }
   }
 
   /** Deleted: every extent released, replicas gone. */
@@ -168,18 +195,21 @@ public final class ExtentGroup
         .onCommand(Allocate.class, this::onAllocateNew)
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
         .onCommand(ReleaseExtents.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()));
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()))
+        .onCommand(ReplaceReplica.class, (s, c) -> Effect().reply(c.replyTo(), new Replaced(egroupId, false, List.of())));
     b.forStateType(Active.class)
         .onCommand(Allocate.class, this::onAllocate)
         .onCommand(Release.class, this::onRelease)
         .onCommand(ReleaseExtents.class, this::onReleaseExtents)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(),
-            new Info(egroupId, true, s.replicas(), s.owners().length, s.sliceSize(), s.owners(), s.vblocks())));
+            new Info(egroupId, true, s.replicas(), s.owners().length, s.sliceSize(), s.owners(), s.vblocks())))
+        .onCommand(ReplaceReplica.class, this::onReplaceReplica);
     b.forStateType(Gone.class)
         .onCommand(Allocate.class, (s, c) -> Effect().reply(c.replyTo(), new Allocated(egroupId, new int[0], List.of())))
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
         .onCommand(ReleaseExtents.class, (s, c) -> Effect().reply(c.replyTo(), new Released(egroupId, true)))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()));
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), absentInfo()))
+        .onCommand(ReplaceReplica.class, (s, c) -> Effect().reply(c.replyTo(), new Replaced(egroupId, false, List.of())));
     return b.build();
   }
 
@@ -209,6 +239,14 @@ public final class ExtentGroup
     int[] slots = new int[n];
     for (int i = 0; i < n; i++) slots[i] = s.nextSlot() + i;
     return new ExtentsAllocated(c.ownerVdisk(), Arrays.copyOf(c.vblocks(), n), slots);
+  }
+
+  private ReplyEffect<Event, State> onReplaceReplica(Active s, ReplaceReplica c) {
+    boolean applicable = s.replicas().contains(c.lost())
+        && s.replicas().stream().noneMatch(r -> r.nodeId().equals(c.added().nodeId()));
+    if (!applicable) return Effect().reply(c.replyTo(), new Replaced(egroupId, false, s.replicas()));
+    return Effect().persist(new ReplicaReplaced(c.lost(), c.added()))
+        .thenReply(c.replyTo(), after -> new Replaced(egroupId, true, ((Active) after).replicas()));
   }
 
   private ReplyEffect<Event, State> onRelease(Active s, Release c) {
@@ -269,6 +307,7 @@ public final class ExtentGroup
     b.forStateType(Active.class)
         .onEvent(ExtentsAllocated.class, Active::allocated)
         .onEvent(ExtentsReleased.class, Active::released)
+        .onEvent(ReplicaReplaced.class, Active::replaced)
         .onEvent(Deleted.class, (s, e) -> new Gone());
     return b.build();
   }

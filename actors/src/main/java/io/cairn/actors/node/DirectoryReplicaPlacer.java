@@ -49,4 +49,32 @@ public final class DirectoryReplicaPlacer implements ReplicaPlacer {
     if (eligible.size() < rf) return List.copyOf(eligible);
     return Placement.place(candidates, rf, egroupId, localNodeId, full).nodeIds();
   }
+
+  /**
+   * One more node for an egroup that keeps its replicas on {@code existing} and must not use
+   * {@code excluded} (nodes of lost replicas): the placement of {@code existing.size() + 1}
+   * replicas that keeps {@code existing}, honouring availability domains as {@link #place} does,
+   * with {@code preferred} chosen when it qualifies (null: none). Empty when no eligible member is
+   * left.
+   */
+  public java.util.Optional<String> placeOneMore(long egroupId, List<String> existing, Set<String> excluded,
+      String preferred) {
+    List<Candidate> candidates = new ArrayList<>();
+    Set<String> full = new HashSet<>(excluded);
+    int eligible = 0;
+    for (NodeInfo n : view.get().members()) {
+      candidates.add(new Candidate(n.nodeId(), n.block(), n.rack(), n.capacityBytes(), Math.max(0, n.usedBytes()),
+          Math.max(0, n.oplogBytes())));
+      if (n.capacityBytes() - n.usedBytes() < minFreeBytes) {
+        full.add(n.nodeId());
+      } else if (!excluded.contains(n.nodeId()) && !existing.contains(n.nodeId())) {
+        eligible++;
+      }
+    }
+    List<String> kept = existing.stream().filter(id -> candidates.stream().anyMatch(c -> c.nodeId().equals(id))).toList();
+    full.removeAll(kept);
+    if (eligible == 0) return java.util.Optional.empty();
+    List<String> placed = Placement.place(candidates, kept.size() + 1, egroupId, preferred, full, kept).nodeIds();
+    return placed.stream().filter(id -> !kept.contains(id)).findFirst();
+  }
 }

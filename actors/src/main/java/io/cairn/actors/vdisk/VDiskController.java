@@ -6,6 +6,7 @@ import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.node.NodeStorage;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
+import java.util.concurrent.ConcurrentHashMap;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.datapath.oplog.OpLogCapture;
 import io.cairn.datapath.replication.ReplicatedOpLog;
@@ -155,6 +156,31 @@ public final class VDiskController
   public record Destroy(ActorRef<Ack> replyTo) implements Command {}
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /**
+   * Re-replication of one of this vDisk's egroups: hold back this controller's writes of it (on
+   * this node's store) for at most the fence lease. Replied with {@link Fenced}.
+   */
+  public record FenceEgroup(long egroupId, ActorRef<Fenced> replyTo) implements Command {}
+
+  /** {@code token} identifies the fence (0 with {@code error} when none was taken). */
+  public record Fenced(long egroupId, long token, String error) implements CairnSerializable {}
+
+  /**
+   * The copy of a fenced egroup is done: if the fence {@code token} is still held (no write of the
+   * egroup happened meanwhile), record the replacement of {@code lost} by {@code added} in the
+   * egroup's metadata, point this node's writes at the new replicas, and release the fence.
+   * Replied with {@link ReplicaCommitted}. A fence that was lost (expired, or this controller
+   * restarted) commits nothing: the copy may have missed a write.
+   */
+  public record CommitReplica(long egroupId, long token, Replica lost, Replica added,
+      ActorRef<ReplicaCommitted> replyTo) implements Command {}
+
+  public record ReplicaCommitted(long egroupId, boolean committed, List<Replica> replicas, String error)
+      implements CairnSerializable {}
+
+  /** Releases a fence without committing (the copy failed). */
+  public record ReleaseFence(long token) implements Command {}
 
   /**
    * Sharding moves the controller to another node (or this node leaves): stop taking the fast
@@ -386,10 +412,13 @@ public final class VDiskController
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(PostStop.instance(), state -> {
+          for (Long token : fences) releaseFence(token); // a later commit finds them gone: nothing committed
           if (storage.oplog() instanceof ReplicatedOpLog replicated) replicated.release(vdiskId);
           storage.localControllers().unregister(vdiskId, ctx.getSelf());
         })
         .onSignal(RecoveryCompleted.instance(), state -> {
+          // Replica lists cached while an earlier controller ran here may have changed since.
+          if (storage.replicatedStore() != null) storage.replicatedStore().forgetReplicas();
           if (state instanceof Active && storage.oplog() instanceof ReplicatedOpLog) {
             opening = true;
             recoverOpLog();
@@ -405,6 +434,57 @@ public final class VDiskController
   private void recoverOpLog() {
     ActorRef<Command> self = ctx.getSelf();
     ((ReplicatedOpLog) storage.oplog()).recover(vdiskId).whenComplete((v, err) -> self.tell(new OpLogRecovered(err)));
+  }
+
+  // ---- re-replication fences -----------------------------------------------------------------
+
+  /** Fences this controller holds (tokens of its node's store); any thread. */
+  private final java.util.Set<Long> fences = ConcurrentHashMap.newKeySet();
+
+  private ReplyEffect<Event, State> onFenceEgroup(FenceEgroup c) {
+    ReplicatedExtentStore store = storage.replicatedStore();
+    if (store == null) return Effect().reply(c.replyTo(), new Fenced(c.egroupId(), 0, "the extent store is not replicated"));
+    store.fence(c.egroupId(), storage.settings().curator().fenceLease()).whenComplete((token, err) -> {
+      if (err != null) {
+        c.replyTo().tell(new Fenced(c.egroupId(), 0, String.valueOf(err)));
+      } else {
+        fences.add(token);
+        c.replyTo().tell(new Fenced(c.egroupId(), token, null));
+      }
+    });
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onCommitReplica(CommitReplica c) {
+    ReplicatedExtentStore store = storage.replicatedStore();
+    if (store == null || !fences.contains(c.token()) || !store.holdsFence(c.token())) {
+      fences.remove(c.token());
+      return Effect().reply(c.replyTo(), new ReplicaCommitted(c.egroupId(), false, List.of(),
+          "the fence of egroup " + c.egroupId() + " was lost (expired or its controller restarted)"));
+    }
+    sharding.entityRefFor(ExtentGroup.ENTITY_TYPE_KEY, Long.toString(c.egroupId()))
+        .<ExtentGroup.Replaced>ask(r -> new ExtentGroup.ReplaceReplica(c.lost(), c.added(), r), askTimeout)
+        .whenComplete((replaced, err) -> {
+          // Released either way: on a failure the metadata may or may not have changed, and this
+          // node's next I/O of the egroup asks the entity again.
+          fences.remove(c.token());
+          if (err != null) {
+            store.unfence(c.token(), null);
+            store.forgetReplicas();
+            c.replyTo().tell(new ReplicaCommitted(c.egroupId(), false, List.of(), String.valueOf(err)));
+            return;
+          }
+          List<ReplicaLocation> now = replaced.replicas().stream()
+              .map(r -> new ReplicaLocation(r.nodeId(), r.diskId())).toList();
+          store.unfence(c.token(), now.isEmpty() ? null : now);
+          c.replyTo().tell(new ReplicaCommitted(c.egroupId(), replaced.applied(), replaced.replicas(),
+              replaced.applied() ? null : "the egroup's replicas changed meanwhile: " + replaced.replicas()));
+        });
+    return Effect().noReply();
+  }
+
+  private void releaseFence(long token) {
+    if (fences.remove(token) && storage.replicatedStore() != null) storage.replicatedStore().unfence(token, null);
   }
 
   private ReplyEffect<Event, State> onOpLogRecovered(OpLogRecovered r) {
@@ -510,7 +590,13 @@ public final class VDiskController
         .onCommand(Allocation.class, this::onAllocation)
         .onCommand(Destroy.class, this::onDestroy)
         .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, true, s.map.size(),
-            s.map.egroups(), storage.oplog().undrainedBytes(vdiskId), outstandingWriteBytes.get())));
+            s.map.egroups(), storage.oplog().undrainedBytes(vdiskId), outstandingWriteBytes.get())))
+        .onCommand(FenceEgroup.class, (s, c) -> onFenceEgroup(c))
+        .onCommand(CommitReplica.class, (s, c) -> onCommitReplica(c))
+        .onCommand(ReleaseFence.class, (s, c) -> {
+          releaseFence(c.token());
+          return Effect().noReply();
+        });
     b.forAnyState()
         .onCommand(Read.class, (s, c) -> Effect().reply(c.replyTo(), new ReadResult(null, Kind.NOT_READY, notServing(s))))
         .onCommand(LocalRead.class, (s, c) -> {
@@ -564,6 +650,10 @@ public final class VDiskController
         .onCommand(Destroy.class, (s, c) -> Effect().reply(c.replyTo(), new Ack(true, null)))
         .onCommand(HandOff.class, (s, c) -> onHandOff())
         .onCommand(GetStats.class, (s, c) -> Effect().reply(c.replyTo(), new Stats(vdiskId, false, 0, new long[0], 0, 0)))
+        .onCommand(FenceEgroup.class, (s, c) -> Effect().reply(c.replyTo(), new Fenced(c.egroupId(), 0, notServing(s))))
+        .onCommand(CommitReplica.class, (s, c) -> Effect().reply(c.replyTo(),
+            new ReplicaCommitted(c.egroupId(), false, List.of(), notServing(s))))
+        .onCommand(ReleaseFence.class, (s, c) -> Effect().noReply())
         .onCommand(Internal.class, (s, c) -> {
           if (c instanceof Captured cap) cap.reply().failed(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           if (c instanceof Allocation || c instanceof IdsReplied) failAllWaiting(new VDiskIoException(Kind.NOT_READY, notServing(s)));

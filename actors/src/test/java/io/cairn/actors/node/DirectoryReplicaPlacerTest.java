@@ -52,4 +52,40 @@ class DirectoryReplicaPlacerTest {
     NodeDirectory.View v = view(node("n1", "b1", GIB, 0), node("n2", "b2", GIB, GIB));
     assertEquals(List.of("n1"), new DirectoryReplicaPlacer("n1", () -> v, EGROUP).place(9, 2));
   }
+
+  @Test
+  void shouldPlaceOneMoreReplicaInADomainTheSurvivorsDoNotUse() {
+    // n1 and n2 share block b1: a new replica beside n1 must go to another block.
+    NodeDirectory.View v = view(node("n1", "b1", GIB, 0), node("n2", "b1", GIB, 0), node("n3", "b2", GIB, 0),
+        node("n5", "b3", GIB, 0));
+    DirectoryReplicaPlacer placer = new DirectoryReplicaPlacer("n1", () -> v, EGROUP);
+    java.util.Set<String> chosen = new HashSet<>();
+    for (long eg = 1; eg <= 40; eg++) {
+      String n = placer.placeOneMore(eg, List.of("n1"), java.util.Set.of("n4"), null).orElseThrow();
+      assertTrue(n.equals("n3") || n.equals("n5"), "egroup " + eg + " placed on " + n);
+      chosen.add(n);
+    }
+    assertEquals(java.util.Set.of("n3", "n5"), chosen, "new replicas spread over the eligible nodes");
+  }
+
+  @Test
+  void shouldPlaceNoMoreReplicaWhenOnlyExcludedOrHoldingNodesRemain() {
+    NodeDirectory.View v = view(node("n1", "b1", GIB, 0), node("n2", "b2", GIB, 0), node("n3", "b3", GIB, GIB));
+    DirectoryReplicaPlacer placer = new DirectoryReplicaPlacer("n1", () -> v, EGROUP);
+    assertTrue(placer.placeOneMore(7, List.of("n1"), java.util.Set.of("n2"), null).isEmpty(),
+        "n2 is excluded and n3 is full");
+    assertEquals("n2", placer.placeOneMore(7, List.of("n1"), java.util.Set.of("n4"), null).orElseThrow());
+  }
+
+  @Test
+  void shouldPlaceTheNewReplicaOnThePreferredNodeOnlyWhenItsDomainIsFree() {
+    NodeDirectory.View v = view(node("n1", "b1", GIB, 0), node("n2", "b1", GIB, 0), node("n3", "b2", GIB, 0),
+        node("n5", "b3", GIB, 0));
+    DirectoryReplicaPlacer placer = new DirectoryReplicaPlacer("n1", () -> v, EGROUP);
+    for (long eg = 1; eg <= 20; eg++) {
+      assertEquals("n5", placer.placeOneMore(eg, List.of("n1"), java.util.Set.of(), "n5").orElseThrow());
+      String n = placer.placeOneMore(eg, List.of("n1"), java.util.Set.of(), "n2").orElseThrow();
+      assertTrue(n.equals("n3") || n.equals("n5"), "n2 shares n1's block; placed on " + n);
+    }
+  }
 }

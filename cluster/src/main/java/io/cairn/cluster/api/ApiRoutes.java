@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
+import io.cairn.actors.curator.Chronos;
+import io.cairn.actors.curator.Curator;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
@@ -69,6 +71,9 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * PUT    /api/volume-groups/{name}/chap                CHAP = {"user", "secret", "mutualUser"?, "mutualSecret"?}
  * DELETE /api/volume-groups/{name}/chap                                         no CHAP any more
  * GET    /api/containers                POST {"name", "replicationFactor"?}
+ * GET    /api/rebuild                   the Curator: failed nodes, last scan, re-replication progress;
+ *                                       this node's Chronos
+ * POST   /api/rebuild/scan              start a Curator scan now
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
  * PUT    /api/faults/replication        {"isolate"?, "dropTo"?: [node id], "dropFrom"?: [node id]}
  * DELETE /api/faults/replication        cairn.replication.fault-injection = on, else 403)
@@ -119,6 +124,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 path("chap", () -> concat(
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
+        pathPrefix("rebuild", () -> concat(
+            pathEnd(() -> get(() -> reply(rebuildStatus()))),
+            path("scan", () -> post(() -> reply(startScan()))))),
         path(PathMatchers.segment("faults").slash("replication"), () -> concat(
             get(() -> reply(replicationFaults())),
             put(() -> entity(Unmarshaller.entityToString(), body -> reply(setReplicationFaults(body)))),
@@ -129,6 +137,44 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   }
 
   // --- handlers -------------------------------------------------------------------------------
+
+  /** The Curator's status with this node's Chronos counters. */
+  private CompletionStage<HttpResponse> rebuildStatus() {
+    NodeServices.Services node = services();
+    CompletableFuture<Curator.Status> curator = AskPattern.<Curator.Command, Curator.Status>ask(node.curator(),
+        Curator.GetStatus::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    CompletableFuture<Chronos.Stats> chronos = AskPattern.<Chronos.Command, Chronos.Stats>ask(node.chronos(),
+        Chronos.GetStats::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    return curator.thenCombine(chronos, (c, local) -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("failedNodes", c.failedNodes());
+      out.put("missingNodesMs", c.missingNodes());
+      Map<String, Object> scan = new LinkedHashMap<>();
+      scan.put("completed", c.scansCompleted());
+      scan.put("running", c.scanning());
+      scan.put("egroups", c.lastScanEgroups());
+      scan.put("egroupsByNode", c.lastScanByNode());
+      scan.put("underReplicated", c.underReplicated());
+      out.put("scan", scan);
+      Map<String, Object> rebuild = new LinkedHashMap<>();
+      rebuild.put("pendingTasks", c.pendingTasks());
+      rebuild.put("bytesToReprotect", c.bytesToReprotect());
+      rebuild.put("bytesReprotected", c.bytesReprotected());
+      rebuild.put("rateBytesPerSecond", c.rateBytesPerSecond());
+      rebuild.put("etaSeconds", c.etaSeconds());
+      rebuild.put("bytesByNode", c.reprotectedBytesByNode());
+      rebuild.put("failedTasks", c.failedTasks());
+      out.put("rebuild", rebuild);
+      out.put("chronos", local);
+      return ok(out);
+    });
+  }
+
+  private CompletionStage<HttpResponse> startScan() {
+    services().curator().tell(new Curator.StartScan("operator request"));
+    return CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)
+        .withEntity(ContentTypes.APPLICATION_JSON, "{\"scan\": \"requested\"}\n"));
+  }
 
   private CompletionStage<HttpResponse> status() {
     NodeServices.Services node = services();

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.cairn.actors.config.ClusterConfig;
+import io.cairn.actors.curator.Chronos;
+import io.cairn.actors.curator.Curator;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.ReplicationFactors;
@@ -160,6 +162,12 @@ public final class CairnNode implements AutoCloseable {
     // node directory); reads fail over to another replica and repair a bad copy. Replica sets are
     // looked up in the ExtentGroup entities, which need the actor system: hence the holder.
     AtomicReference<ShardedReplicaResolver> resolverHolder = new AtomicReference<>();
+    java.util.function.Supplier<NodeDirectory.View> directoryView = () -> {
+      NodeDirectory d = directoryHolder.get();
+      return d == null ? NodeDirectory.View.EMPTY : d.view();
+    };
+    DirectoryReplicaPlacer placer = new DirectoryReplicaPlacer(settings.node().id(), directoryView,
+        settings.extentStore().egroupSizeBytes());
     ReplicatedExtentStore replicatedStore = new ReplicatedExtentStore(settings.node().id(), extentStore,
         settings.extentStore(), new ReplicationClient(endpoint),
         egroupId -> {
@@ -167,10 +175,7 @@ public final class CairnNode implements AutoCloseable {
           return r != null ? r.replicas(egroupId) : CompletableFuture.failedFuture(
               new IllegalStateException("node starting: extent group replicas not yet resolvable"));
         },
-        new DirectoryReplicaPlacer(settings.node().id(), () -> {
-          NodeDirectory d = directoryHolder.get();
-          return d == null ? NodeDirectory.View.EMPTY : d.view();
-        }, settings.extentStore().egroupSizeBytes()));
+        placer);
     ReplicatedOpLog oplog = new ReplicatedOpLog(settings.node().id(), localOplog, replicaLog,
         new ReplicationClient(endpoint), new ReplicatedOpLog.Cluster() {
           @Override
@@ -270,6 +275,15 @@ public final class CairnNode implements AutoCloseable {
             + settings.cluster().seeds(), e);
       }
 
+      // Self-healing: this node's Chronos runs the Curator's maps and re-replications.
+      ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
+          replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal"), "chronos",
+          Props.empty());
+      ActorRef<Curator.Command> curator = ClusterSingleton.get(system).init(SingletonActor.of(
+          Behaviors.supervise(Curator.create(settings.curator(), directoryView, settings.extentStore().egroupSizeBytes()))
+              .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
+          "curator"));
+
       TargetCatalog catalog = new TargetCatalog();
       system.systemActorOf(CatalogMirror.create(config, catalog, storage.localControllers(), settings.vdisk().ioTimeout(), Duration.ofSeconds(5),
           factors),
@@ -303,7 +317,7 @@ public final class CairnNode implements AutoCloseable {
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
             return d == null ? NodeDirectory.View.EMPTY : d.view();
-          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection())));
+          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
       advertisedPortals.set(List.copyOf(portals));

@@ -29,10 +29,13 @@ public final class NodeServices implements Extension {
    * @param portals every iSCSI portal of this node as {@code host:port,tpgt} (multipath)
    * @param directory the node directory's current view ({@link NodeDirectory.View#EMPTY} until it starts)
    * @param replication the node's replication data plane
+   * @param curator the Curator singleton (proxy)
+   * @param chronos this node's Chronos
    */
   public record Services(NodeStorage storage, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
       String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats,
-      java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory, Replication replication) {}
+      java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory, Replication replication,
+      ActorRef<io.cairn.actors.curator.Curator.Command> curator, ActorRef<io.cairn.actors.curator.Chronos.Command> chronos) {}
 
   /**
    * The replication data plane as the API sees it.

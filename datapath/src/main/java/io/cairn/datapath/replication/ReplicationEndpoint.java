@@ -86,9 +86,8 @@ import org.slf4j.LoggerFactory;
  *       conductor agent invoker: the poll thread runs both duty cycles in its own loop (offer,
  *       driver: send and receive, poll, client conductor), so a frame offered is on the wire in
  *       the same cycle and a frame received is handled in the same cycle, with no hand-off to a
- *       driver thread (on a 2-core machine running 3 nodes, those hand-offs cost more than the
- *       work: INVOKER mode raised RF2 4 KiB QD32 writes from about 8.6k to 13k IOPS and cut QD1
- *       from 1.5 to 1.0 ms). The poll thread therefore must never block: a stall longer than
+ *       driver thread, and two threads fewer per node wake up per frame (on a 2-core machine
+ *       running 3 nodes the hand-offs cost about as much as the work). The poll thread therefore must never block: a stall longer than
  *       {@code peerLivenessTimeoutNs} stalls the node's driver too, and its peers count it as
  *       disconnected. It parks briefly while frames flow ({@link ActivityIdleStrategy}), longer
  *       once idle, so several endpoints share a small machine. Only the driver's async executor

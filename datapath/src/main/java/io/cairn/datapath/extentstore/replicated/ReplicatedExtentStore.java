@@ -52,9 +52,13 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Where the replicas are comes from the {@link ReplicaResolver} (the ExtentGroup entity),
- * cached in a bounded Caffeine cache: the replica set of an egroup does not change in its lifetime
- * (no re-replication yet), and ids are never reused, so entries need no expiry; deleting an egroup
- * through this store invalidates its entry. {@link #remember} primes it.
+ * cached in a bounded Caffeine cache. Ids are never reused; a replica set changes only by
+ * re-replication, which the writer's node learns at once ({@link #unfence} with the new list), and
+ * a controller starting on a node drops the node's cache ({@link #forgetReplicas}); deleting an
+ * egroup through this store invalidates its entry. {@link #remember} primes it.
+ *
+ * <p>Re-replication: {@link #fence} holds back this node's writes of an egroup while any node
+ * copies it with {@link #copyReplica}; {@link #unfence} releases them.
  *
  * <p>Threads: every method but {@link #createReplicas} (which creates the local replica on the
  * calling thread, as {@link ExtentStore#create} does) and {@link #written} returns at once;
@@ -92,6 +96,10 @@ public final class ReplicatedExtentStore implements ExtentStore {
   /** Resolver questions in flight, so that concurrent misses of one egroup ask once. */
   private final ConcurrentHashMap<Long, CompletableFuture<List<ReplicaLocation>>> resolving = new ConcurrentHashMap<>();
   private final RepairGate gate = new RepairGate();
+  /** Fences held for re-replications, by token: the egroup whose writes on this node wait. */
+  private final ConcurrentHashMap<Long, Long> fences = new ConcurrentHashMap<>();
+  private final AtomicLong nextFence = new AtomicLong();
+  private final AtomicLong copiedBytes = new AtomicLong();
 
   private final AtomicLong remoteReads = new AtomicLong();
   private final AtomicLong readFailovers = new AtomicLong();
@@ -221,6 +229,95 @@ public final class ReplicatedExtentStore implements ExtentStore {
     } else {
       replicaCache.put(egroupId, List.copyOf(replicas));
     }
+  }
+
+  /**
+   * Forgets every cached replica list, so that later I/O asks the resolver. A vDisk controller
+   * that starts on this node calls it: lists cached while an earlier controller was here may have
+   * changed since (re-replication elsewhere).
+   */
+  public void forgetReplicas() {
+    replicaCache.invalidateAll();
+  }
+
+  // ==== re-replication ============================================================================
+
+  /**
+   * Holds back this node's writes and deallocations of the egroup (the exclusive side of the repair
+   * gate) until {@link #unfence} or until {@code lease} has passed, so that a copy of its bytes made
+   * by any node meanwhile cannot miss a write. Only meaningful on the node of the egroup's writer
+   * (its owner vDisk's controller). Completes with the fence's token once writes in flight have
+   * finished.
+   */
+  public CompletableFuture<Long> fence(long egroupId, java.time.Duration lease) {
+    return gate.enterExclusive(egroupId).thenApply(v -> {
+      long token = nextFence.incrementAndGet();
+      fences.put(token, egroupId);
+      CompletableFuture.delayedExecutor(lease.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (fences.remove(token, egroupId)) {
+          gate.leaveExclusive(egroupId);
+          LOG.warn("egroup {}: re-replication fence {} expired after {}; its writes go on",
+              ExtentStoreFormat.hex(egroupId), token, lease);
+        }
+      });
+      return token;
+    });
+  }
+
+  /** Whether the fence {@code token} is still held (not released, not expired). */
+  public boolean holdsFence(long token) {
+    return fences.containsKey(token);
+  }
+
+  /**
+   * Releases the fence {@code token}; when {@code replicas} is not null, this node's writes of the
+   * egroup go to those replicas from now on. False when the fence was no longer held.
+   */
+  public boolean unfence(long token, List<ReplicaLocation> replicas) {
+    Long egroupId = fences.remove(token);
+    if (egroupId == null) return false;
+    if (replicas != null) remember(egroupId, replicas);
+    gate.leaveExclusive(egroupId);
+    return true;
+  }
+
+  /**
+   * Copies a whole egroup from replica {@code source} to a new replica on {@code targetNode}
+   * (created first; creation is idempotent, so a retry reuses it): the bytes go from the source's
+   * store (read here when the source is this node, else over the data plane) to the target's, in
+   * chunks of at most 1 MiB, checked by the target as every write is. Completes with the new
+   * replica's location. Not ordered with writes by itself: the caller holds the writer's {@link
+   * #fence} meanwhile.
+   */
+  public CompletableFuture<ReplicaLocation> copyReplica(long egroupId, ReplicaLocation source, String targetNode) {
+    if (targetNode.equals(source.nodeId())) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("copy of egroup "
+          + ExtentStoreFormat.hex(egroupId) + " onto its source node " + targetNode));
+    }
+    CompletableFuture<String> disk = targetNode.equals(nodeId)
+        ? safely(() -> CompletableFuture.completedFuture(local.create(egroupId, null)))
+        : safely(() -> client.createEgroup(targetNode, egroupId, null));
+    return disk.thenCompose(d -> {
+      ReplicaLocation target = new ReplicaLocation(targetNode, d);
+      return copy(egroupId, 0, egroupSize, source, target).thenApply(v -> target);
+    });
+  }
+
+  /**
+   * Deletes the one replica at {@code replica} (a copy that was not committed), and nothing else:
+   * unlike {@link #delete(long, List)}, never this node's own replica unless {@code replica} is it.
+   */
+  public CompletableFuture<Void> deleteReplica(long egroupId, ReplicaLocation replica) {
+    return safely(() -> isLocal(replica) ? local.delete(egroupId) : client.deleteEgroup(replica.nodeId(), egroupId))
+        .whenComplete((v, t) -> {
+          if (t != null) LOG.warn("egroup {}: deleting the uncommitted replica {} failed: {}", ExtentStoreFormat.hex(egroupId),
+              replica, describe(t));
+        });
+  }
+
+  /** Bytes this node has copied onto other replicas (repairs and re-replications). */
+  public long copiedBytes() {
+    return copiedBytes.get();
   }
 
   /**
@@ -467,7 +564,10 @@ public final class ReplicatedExtentStore implements ExtentStore {
         .thenCompose(buf -> safely(() -> isLocal(bad)
                 ? local.write(egroupId, from, buf)
                 : client.writeEgroup(bad.nodeId(), egroupId, from, buf))
-            .whenComplete((v, t) -> buf.release()))
+            .whenComplete((v, t) -> {
+              if (t == null) copiedBytes.addAndGet(n);
+              buf.release();
+            }))
         .thenCompose(v -> copy(egroupId, from + n, to, good, bad));
   }
 

@@ -1,0 +1,349 @@
+package io.cairn.actors.curator;
+
+import io.cairn.actors.node.NodeDirectory;
+import io.cairn.actors.node.NodeInfo;
+import io.cairn.config.CuratorSettings;
+import io.cairn.serialization.CairnSerializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The Curator: a cluster singleton that finds what needs re-protecting and hands the work to every
+ * node's {@link Chronos}.
+ *
+ * <p><b>Failure tracking.</b> Every second it compares the node directory's members (Up and
+ * reachable) with every node it has seen: a node missing for {@code node-failure-delay} counts as
+ * failed, and a scan starts at once; a failed node that is a member again no longer counts.
+ *
+ * <p><b>Scans</b> (every {@code scan-interval}, on a node failure, or on request) are map-reduce:
+ * each live node's Chronos maps over its share of the extent groups (a 4-node cluster's scan is a
+ * quarter per node) and reports the under-replicated ones; the Curator reduces them to
+ * re-replication tasks, most endangered first (fewest surviving copies), spread evenly over
+ * every live node's Chronos (a worker becomes the new replica itself when placement allows, else it
+ * copies from a survivor to the node placement chooses), so every node takes part in a rebuild. Tasks already handed out and not finished are not handed out again. A new singleton
+ * (after its node failed) starts over with a scan: tasks are idempotent.
+ */
+public final class Curator extends AbstractBehavior<Curator.Command> {
+
+  /** How often membership is compared with the nodes seen. */
+  static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+  /** A map that has not answered within this long is given up (the scan completes without it). */
+  static final Duration MAP_TIMEOUT = Duration.ofMinutes(5);
+  /** A task handed out and not reported within this long may be handed out again. */
+  static final Duration TASK_TIMEOUT = Duration.ofMinutes(10);
+
+  public sealed interface Command extends CairnSerializable {}
+
+  /** An under-replicated egroup found by a map: the nodes still holding it, and how many copies are lost. */
+  public record Endangered(long egroupId, List<String> liveNodes, int lostCopies) implements CairnSerializable {}
+
+  /**
+   * A map's result. {@code absentHolders}: nodes holding replicas that are not members now, so that
+   * a Curator that never saw them (it started after they left) starts counting them missing.
+   */
+  public record MapDone(long scanId, String nodeId, int scanned, List<Endangered> found, List<String> absentHolders,
+      String error) implements Command {}
+
+  public record TaskDone(long scanId, long egroupId, String nodeId, long bytes, int replaced, String error)
+      implements Command {}
+
+  /** Starts a scan now (or right after the one running). */
+  public record StartScan(String reason) implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /**
+   * What the Curator knows.
+   *
+   * @param failedNodes nodes whose replicas count as lost
+   * @param missingNodes nodes not Up and reachable, by how long (ms) they have been missing
+   * @param scansCompleted scans finished since this singleton started
+   * @param scanning whether a scan is running
+   * @param lastScanEgroups egroups the last scan looked at, in all
+   * @param lastScanByNode egroups each node mapped in the last scan
+   * @param underReplicated egroups found under-replicated by the last scan
+   * @param pendingTasks re-replications handed out and not finished
+   * @param bytesToReprotect bytes of those
+   * @param bytesReprotected bytes re-protected since this rebuild began
+   * @param rateBytesPerSecond bytes re-protected per second since this rebuild began
+   * @param etaSeconds expected seconds to finish (-1 unknown)
+   * @param reprotectedBytesByNode bytes each node copied since this singleton started
+   * @param failedTasks tasks that failed (retried by the next scan)
+   */
+  public record Status(List<String> failedNodes, Map<String, Long> missingNodes, long scansCompleted, boolean scanning,
+      long lastScanEgroups, Map<String, Integer> lastScanByNode, int underReplicated, int pendingTasks,
+      long bytesToReprotect, long bytesReprotected, long rateBytesPerSecond, long etaSeconds,
+      Map<String, Long> reprotectedBytesByNode, long failedTasks) implements CairnSerializable {}
+
+  private record Check() implements Command {}
+
+  private record ScanTick() implements Command {}
+
+  private record MapTimeout(long scanId) implements Command {}
+
+  private record ChronosListing(Receptionist.Listing listing) implements Command {}
+
+  private record ChronosIdentified(ActorRef<Chronos.Command> ref, Chronos.Stats stats) implements Command {}
+
+  private record ChronosUnanswered(ActorRef<Chronos.Command> ref) implements Command {}
+
+  private record Assigned(String nodeId, long atNs) {}
+
+  private final ActorContext<Command> ctx;
+  private final CuratorSettings settings;
+  private final Supplier<NodeDirectory.View> view;
+  private final long egroupBytes;
+
+  private final Map<String, Long> missingSinceNs = new TreeMap<>();
+  private final Set<String> seen = new TreeSet<>();
+  private final Set<String> failed = new TreeSet<>();
+  private final Map<String, ActorRef<Chronos.Command>> chronos = new TreeMap<>();
+  /** The receptionist's latest listing of Chronos actors. */
+  private Set<ActorRef<Chronos.Command>> latestListing = Set.of();
+  /** Chronos actors identified or being asked for their node id. */
+  private final Set<ActorRef<Chronos.Command>> listed = new HashSet<>();
+
+  private long scanId;
+  private boolean scanning;
+  private boolean rescan;
+  private final Set<String> mapsPending = new HashSet<>();
+  private final List<Endangered> found = new ArrayList<>();
+  private final Map<String, Integer> scannedByNode = new TreeMap<>();
+  private long scansCompleted;
+  private long lastScanEgroups;
+  private Map<String, Integer> lastScanByNode = Map.of();
+  private int underReplicated;
+
+  private final Map<Long, Assigned> pending = new HashMap<>();
+  private long rebuildStartNs;
+  private long rebuildBytes;
+  private final Map<String, Long> bytesByNode = new TreeMap<>();
+  private long failedTasks;
+
+  public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Curator(ctx, timers, settings, view, egroupBytes)));
+  }
+
+  private Curator(ActorContext<Command> ctx, TimerScheduler<Command> timers, CuratorSettings settings,
+      Supplier<NodeDirectory.View> view, long egroupBytes) {
+    super(ctx);
+    this.ctx = ctx;
+    this.settings = settings;
+    this.view = view;
+    this.egroupBytes = egroupBytes;
+    timers.startTimerWithFixedDelay(new Check(), CHECK_INTERVAL);
+    timers.startTimerWithFixedDelay(new ScanTick(), settings.scanInterval());
+    ActorRef<Receptionist.Listing> adapter = ctx.messageAdapter(Receptionist.Listing.class, ChronosListing::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(Chronos.SERVICE_KEY, adapter));
+    ctx.getLog().info("Curator started (scan every {}, a node missing for {} counts as failed)",
+        settings.scanInterval(), settings.nodeFailureDelay());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Check.class, m -> onCheck())
+        .onMessage(ScanTick.class, m -> requestScan("scheduled"))
+        .onMessage(StartScan.class, m -> requestScan(m.reason()))
+        .onMessage(ChronosListing.class, this::onListing)
+        .onMessage(ChronosIdentified.class, m -> {
+          if (members().contains(m.stats().nodeId())) {
+            chronos.put(m.stats().nodeId(), m.ref());
+          } else {
+            listed.remove(m.ref());
+          }
+          return this;
+        })
+        .onMessage(ChronosUnanswered.class, m -> {
+          listed.remove(m.ref()); // asked again at the next check
+          return this;
+        })
+        .onMessage(MapDone.class, this::onMapDone)
+        .onMessage(MapTimeout.class, m -> {
+          if (scanning && m.scanId() == scanId && !mapsPending.isEmpty()) {
+            ctx.getLog().warn("scan {}: no answer from {} within {}; reducing without them", scanId, mapsPending, MAP_TIMEOUT);
+            mapsPending.clear();
+            reduce();
+          }
+          return this;
+        })
+        .onMessage(TaskDone.class, this::onTaskDone)
+        .onMessage(GetStatus.class, m -> {
+          m.replyTo().tell(status());
+          return this;
+        })
+        .build();
+  }
+
+  private Set<String> members() {
+    Set<String> ids = new TreeSet<>();
+    for (NodeInfo n : view.get().members()) ids.add(n.nodeId());
+    return ids;
+  }
+
+  private Behavior<Command> onCheck() {
+    long now = System.nanoTime();
+    Set<String> members = members();
+    seen.addAll(members);
+    seen.addAll(view.get().published().keySet());
+    boolean newlyFailed = false;
+    for (String n : seen) {
+      if (members.contains(n)) {
+        missingSinceNs.remove(n);
+        if (failed.remove(n)) ctx.getLog().info("node {} is back: its replicas no longer count as lost", n);
+        continue;
+      }
+      long since = missingSinceNs.computeIfAbsent(n, k -> now);
+      if (now - since >= settings.nodeFailureDelay().toNanos() && failed.add(n)) {
+        ctx.getLog().warn("node {} missing for {} s: treated as failed, its replicas are re-protected", n,
+            Duration.ofNanos(now - since).toSeconds());
+        newlyFailed = true;
+      }
+    }
+    chronos.entrySet().removeIf(e -> {
+      if (members.contains(e.getKey())) return false;
+      listed.remove(e.getValue()); // identified again once it is a member
+      return true;
+    });
+    identifyChronos();
+    return newlyFailed ? requestScan("node failed") : this;
+  }
+
+  private Behavior<Command> onListing(ChronosListing l) {
+    latestListing = Set.copyOf(l.listing().getServiceInstances(Chronos.SERVICE_KEY));
+    listed.retainAll(latestListing);
+    chronos.values().removeIf(r -> !latestListing.contains(r));
+    identifyChronos();
+    return this;
+  }
+
+  /** Asks each listed Chronos not yet identified for its node id (again after a failed ask, at the next check). */
+  private void identifyChronos() {
+    for (ActorRef<Chronos.Command> r : latestListing) {
+      if (!listed.add(r)) continue;
+      ctx.ask(Chronos.Stats.class, r, Duration.ofSeconds(10), Chronos.GetStats::new,
+          (stats, err) -> stats != null ? new ChronosIdentified(r, stats) : new ChronosUnanswered(r));
+    }
+  }
+
+  private Behavior<Command> requestScan(String reason) {
+    if (scanning) {
+      rescan = true;
+      return this;
+    }
+    Set<String> members = members();
+    List<String> workers = chronos.keySet().stream().filter(members::contains).sorted().toList();
+    if (workers.isEmpty()) return this;
+    scanId++;
+    scanning = true;
+    mapsPending.clear();
+    mapsPending.addAll(workers);
+    found.clear();
+    scannedByNode.clear();
+    List<String> failedNow = List.copyOf(failed);
+    ctx.getLog().info("scan {} ({}): {} nodes map {} share(s){}", scanId, reason, workers.size(), workers.size(),
+        failedNow.isEmpty() ? "" : ", failed nodes " + failedNow);
+    for (int i = 0; i < workers.size(); i++) {
+      chronos.get(workers.get(i)).tell(new Chronos.MapScan(scanId, i, workers.size(), failedNow, ctx.getSelf()));
+    }
+    ctx.scheduleOnce(MAP_TIMEOUT, ctx.getSelf(), new MapTimeout(scanId));
+    return this;
+  }
+
+  private Behavior<Command> onMapDone(MapDone m) {
+    if (!scanning || m.scanId() != scanId || !mapsPending.remove(m.nodeId())) return this;
+    scannedByNode.put(m.nodeId(), m.scanned());
+    found.addAll(m.found());
+    seen.addAll(m.absentHolders());
+    if (m.error() != null) ctx.getLog().warn("scan {}: the map of {} failed: {}", scanId, m.nodeId(), m.error());
+    if (mapsPending.isEmpty()) reduce();
+    return this;
+  }
+
+  /** All maps are in: hand out the tasks, most endangered first, evenly over surviving holders. */
+  private void reduce() {
+    scanning = false;
+    scansCompleted++;
+    lastScanByNode = Map.copyOf(scannedByNode);
+    lastScanEgroups = scannedByNode.values().stream().mapToLong(Integer::longValue).sum();
+    underReplicated = found.size();
+    long now = System.nanoTime();
+    pending.values().removeIf(a -> now - a.atNs() > TASK_TIMEOUT.toNanos() || !chronos.containsKey(a.nodeId()));
+    List<Endangered> tasks = new ArrayList<>(found);
+    tasks.sort(Comparator.comparingInt((Endangered e) -> e.liveNodes().size()).thenComparingLong(Endangered::egroupId));
+    Map<String, Integer> load = new HashMap<>();
+    for (Assigned a : pending.values()) load.merge(a.nodeId(), 1, Integer::sum);
+    int handedOut = 0;
+    int unrecoverable = 0;
+    for (Endangered e : tasks) {
+      if (pending.containsKey(e.egroupId())) continue;
+      if (e.liveNodes().stream().noneMatch(chronos::containsKey)) {
+        unrecoverable++;
+        continue;
+      }
+      String worker = chronos.keySet().stream()
+          .min(Comparator.comparingInt((String n) -> load.getOrDefault(n, 0)).thenComparing(n -> n)).orElseThrow();
+      if (pending.isEmpty() && handedOut == 0) {
+        rebuildStartNs = now;
+        rebuildBytes = 0;
+      }
+      load.merge(worker, 1, Integer::sum);
+      pending.put(e.egroupId(), new Assigned(worker, now));
+      chronos.get(worker).tell(new Chronos.ReReplicate(scanId, e.egroupId(), e.liveNodes().size(), List.copyOf(failed),
+          ctx.getSelf()));
+      handedOut++;
+    }
+    ctx.getLog().info("scan {} done: {} egroups mapped {}, {} under-replicated, {} task(s) handed out {}{}", scanId,
+        lastScanEgroups, lastScanByNode, underReplicated, handedOut, load,
+        unrecoverable == 0 ? "" : ", " + unrecoverable + " with no surviving copy on a live node");
+    if (rescan) {
+      rescan = false;
+      requestScan("requested during the previous scan");
+    }
+  }
+
+  private Behavior<Command> onTaskDone(TaskDone d) {
+    Assigned a = pending.get(d.egroupId());
+    if (a != null && a.nodeId().equals(d.nodeId())) pending.remove(d.egroupId());
+    if (d.bytes() > 0) {
+      rebuildBytes += d.bytes();
+      bytesByNode.merge(d.nodeId(), d.bytes(), Long::sum);
+    }
+    if (d.error() != null) failedTasks++;
+    if (pending.isEmpty() && rebuildBytes > 0) {
+      ctx.getLog().info("rebuild finished: {} bytes re-protected in {} s, by node {}", rebuildBytes,
+          Duration.ofNanos(System.nanoTime() - rebuildStartNs).toSeconds(), bytesByNode);
+    }
+    return this;
+  }
+
+  private Status status() {
+    long now = System.nanoTime();
+    Map<String, Long> missing = new LinkedHashMap<>();
+    missingSinceNs.forEach((n, since) -> missing.put(n, Duration.ofNanos(now - since).toMillis()));
+    long toDo = (long) pending.size() * egroupBytes;
+    double secs = rebuildStartNs == 0 ? 0 : (now - rebuildStartNs) / 1e9;
+    long rate = secs > 0 ? (long) (rebuildBytes / secs) : 0;
+    long eta = toDo == 0 ? 0 : rate > 0 ? toDo / rate : -1;
+    return new Status(List.copyOf(failed), missing, scansCompleted, scanning, lastScanEgroups, lastScanByNode,
+        underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks);
+  }
+}

@@ -1,0 +1,102 @@
+package io.cairn.it;
+
+import static io.cairn.it.LocalClusterRun.IQN;
+import static io.cairn.it.LocalClusterRun.await;
+import static io.cairn.it.LocalClusterRun.stream;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Self-healing on real processes: after {@code kill -9} of one node of four, the Curator finds the
+ * extent groups that lost a replica and every surviving node's Chronos re-replicates part of them,
+ * until every egroup has RF replicas on live nodes again; every byte reads back correctly during
+ * the rebuild and after it.
+ *
+ * <p>Sized for two cores: the nodes' failure delay is 3 s and their copy rate 64 MiB/s. Ports
+ * 13700-13759.
+ */
+@Timeout(value = 20, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RebuildIT {
+
+  private static final long MIB = 1L << 20;
+  private static final long IMAGE_BYTES = 512 * MIB;
+
+  @Test
+  void shouldReprotectEveryExtentGroupOfAKilledNodeWithEverySurvivorCopying(TestInfo test) throws Exception {
+    LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(RebuildIT.class, MultiNodeIT.name(test)), 13700, 4, null);
+    c.nodeJavaOpts = "-Dcairn.curator.node-failure-delay=3s -Dcairn.curator.scan-interval=15s"
+        + " -Dcairn.curator.max-copy-rate=64MiB";
+    c.scenario(() -> {
+      c.up("--blocks", "4");
+      for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
+      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
+      c.post(1, "/api/vdisks", "{\"name\": \"healed\", \"size\": \"1G\", \"container\": \"rf2\"}");
+      int lun = await("healed created", () -> c.get(1, "/api/vdisks/healed"), j -> j.has("lun")).get("lun").asInt();
+      await("node 1 exports healed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
+          res -> res.exitCode() == 0);
+
+      Path image = c.dir.resolve("image.raw");
+      QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x4EA1L);
+      String sha = QemuImgRoundTripIT.sha256(image, IMAGE_BYTES);
+      Exec.run(Duration.ofMinutes(8), "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), c.url(1, lun))
+          .assertOk("qemu-img convert of 512 MiB into healed through node 1");
+      Files.delete(image);
+      long egroups = IMAGE_BYTES / (4 * MIB);
+      JsonNode before = await("every extent group of healed on 2 distinct nodes", Duration.ofMinutes(4),
+          () -> c.get(1, "/api/vdisks/healed/extent-groups"),
+          list -> list.size() >= egroups && stream(list).allMatch(e -> distinctNodes(e) == 2));
+      long onVictim = stream(before).filter(e -> holds(e, "node-4")).count();
+      assertTrue(onVictim > 0, "node 4 holds replicas before it is killed");
+
+      c.kill9(4);
+      // Read during the rebuild: every byte from the survivors.
+      String during = await("healed reads back through node 2 during the rebuild", Duration.ofMinutes(3), () -> {
+        try {
+          return c.readBack(2, lun, IMAGE_BYTES, "during the rebuild");
+        } catch (Throwable t) {
+          return null; // the cluster is still dropping node 4: retry
+        }
+      }, x -> true);
+      assertEquals(sha, during, "every byte reads back while node 4's replicas are re-protected");
+
+      JsonNode after = await("every extent group back at 2 replicas on live nodes", Duration.ofMinutes(6),
+          () -> c.get(1, "/api/vdisks/healed/extent-groups"),
+          list -> list.size() >= egroups && stream(list).allMatch(e -> distinctNodes(e) == 2 && !holds(e, "node-4")));
+      assertEquals(before.size(), after.size());
+
+      JsonNode rebuild = await("the rebuild is finished", () -> c.get(1, "/api/rebuild"),
+          r -> r.path("rebuild").path("pendingTasks").asInt() == 0 && r.path("failedNodes").toString().contains("node-4"));
+      System.out.println("RebuildIT: " + onVictim + " egroups lost a replica on node 4; rebuild status " + rebuild);
+      JsonNode byNode = rebuild.path("rebuild").path("bytesByNode");
+      long total = 0;
+      for (int i = 1; i <= 3; i++) {
+        long share = byNode.path("node-" + i).asLong();
+        assertTrue(share > 0, "node " + i + " did part of the copying: " + rebuild);
+        total += share;
+      }
+      assertEquals(onVictim * 4 * MIB, total, "each lost replica copied once: " + rebuild);
+      assertTrue(rebuild.path("scan").path("egroupsByNode").size() == 3, "the scan was mapped by the 3 survivors: " + rebuild);
+
+      assertEquals(sha, c.readBack(3, lun, IMAGE_BYTES, "after the rebuild"), "every byte reads back after the rebuild");
+      QemuIo.run(c.url(1, lun), java.util.List.of("write -P 0x5c 900M 1M", "read -P 0x5c 900M 1M"), LocalClusterRun.IO_TIMEOUT)
+          .assertClean("a write after the rebuild through node 1", 1, 1);
+    });
+  }
+
+  private static long distinctNodes(JsonNode egroup) {
+    return stream(egroup.get("replicas")).map(r -> r.get("node").asText()).distinct().count();
+  }
+
+  private static boolean holds(JsonNode egroup, String node) {
+    return stream(egroup.get("replicas")).anyMatch(r -> r.get("node").asText().equals(node));
+  }
+}
