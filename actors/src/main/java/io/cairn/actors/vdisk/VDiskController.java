@@ -6,7 +6,6 @@ import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.node.NodeStorage;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
-import java.util.concurrent.ConcurrentHashMap;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
 import io.cairn.datapath.oplog.OpLogCapture;
 import io.cairn.datapath.replication.ReplicatedOpLog;
@@ -22,6 +21,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -412,6 +412,7 @@ public final class VDiskController
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(PostStop.instance(), state -> {
+          stopped = true;
           for (Long token : fences) releaseFence(token); // a later commit finds them gone: nothing committed
           if (storage.oplog() instanceof ReplicatedOpLog replicated) replicated.release(vdiskId);
           storage.localControllers().unregister(vdiskId, ctx.getSelf());
@@ -440,6 +441,8 @@ public final class VDiskController
 
   /** Fences this controller holds (tokens of its node's store); any thread. */
   private final java.util.Set<Long> fences = ConcurrentHashMap.newKeySet();
+  /** Set at PostStop: a fence granted after it is released at once. */
+  private volatile boolean stopped;
 
   private ReplyEffect<Event, State> onFenceEgroup(FenceEgroup c) {
     ReplicatedExtentStore store = storage.replicatedStore();
@@ -449,6 +452,11 @@ public final class VDiskController
         c.replyTo().tell(new Fenced(c.egroupId(), 0, String.valueOf(err)));
       } else {
         fences.add(token);
+        if (stopped) { // granted after this controller stopped: nobody would release it
+          releaseFence(token);
+          c.replyTo().tell(new Fenced(c.egroupId(), 0, "the controller of vDisk " + vdiskId + " stopped"));
+          return;
+        }
         c.replyTo().tell(new Fenced(c.egroupId(), token, null));
       }
     });
