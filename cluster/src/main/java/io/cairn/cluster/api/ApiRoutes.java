@@ -155,7 +155,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       scan.put("egroups", c.lastScanEgroups());
       scan.put("egroupsByNode", c.lastScanByNode());
       scan.put("underReplicated", c.underReplicated());
+      scan.put("orphansWaiting", c.orphansWaiting());
       out.put("scan", scan);
+      out.put("orphansRemoved", c.orphansRemoved());
       Map<String, Object> rebuild = new LinkedHashMap<>();
       rebuild.put("pendingTasks", c.pendingTasks());
       rebuild.put("bytesToReprotect", c.bytesToReprotect());

@@ -26,6 +26,8 @@ public final class RebuildCommand extends ClientOptions {
           rb.get("pendingTasks").asInt(), Sizes.format(rb.get("bytesToReprotect").asLong()),
           Sizes.format(rb.get("bytesReprotected").asLong()), Sizes.format(rb.get("rateBytesPerSecond").asLong()),
           eta < 0 ? "unknown" : eta + " s", rb.get("failedTasks").asLong());
+      System.out.printf("orphaned replicas: %d deleted; %d waiting for their grace period%n",
+          s.get("orphansRemoved").asLong(), scan.get("orphansWaiting").asInt());
       Table t = new Table("NODE", "COPIED");
       rb.get("bytesByNode").fields().forEachRemaining(e -> t.row(e.getKey(), Sizes.format(e.getValue().asLong())));
       t.print();

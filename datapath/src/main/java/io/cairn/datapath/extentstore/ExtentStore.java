@@ -60,6 +60,16 @@ public interface ExtentStore extends AutoCloseable {
   /** Deletes the local replica and its metadata, freeing its space. Idempotent. */
   CompletableFuture<Void> delete(long egroupId);
 
+  /** The ids of the egroups this node holds a local replica of. */
+  List<Long> egroupIds();
+
+  /**
+   * Deletes the local replica, as {@link #delete} does, only if it has not been created, opened,
+   * written or deallocated within {@code idle}; the check and the delete are atomic with respect to
+   * writes of the egroup. Completes with whether it deleted it (false too when it is not here).
+   */
+  CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle);
+
   /** Capacity and usage of every disk. */
   List<DiskUsage> disks();
 

@@ -310,6 +310,31 @@ public final class FileExtentStore implements ExtentStore {
     });
   }
 
+  @Override
+  public List<Long> egroupIds() {
+    List<Long> ids = new ArrayList<>();
+    for (Egroup eg : egroups.values()) if (!eg.deleted) ids.add(eg.id);
+    return ids;
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted) return CompletableFuture.completedFuture(false);
+    return onIoThread(() -> {
+      // Under the whole-egroup hold: a write of it either finished (and stamped it) or waits, and
+      // then finds the egroup gone.
+      SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
+      try {
+        if (eg.deleted || System.currentTimeMillis() - eg.changedAtMs < idle.toMillis()) return false;
+        doDeleteHeld(eg);
+        return true;
+      } finally {
+        eg.lock.release(hold);
+      }
+    });
+  }
+
   /** A blocking step of the store, run on its I/O pool. */
   @FunctionalInterface
   private interface IoStep<T> {
@@ -566,6 +591,7 @@ public final class FileExtentStore implements ExtentStore {
     final int end = (int) ((writeEnd + S - 1) / S);
     final int count = end - first;
     SliceRangeLock.Hold hold = eg.lock.acquire(first, end, true);
+    eg.changedAtMs = System.currentTimeMillis();
     try {
       checkUsable(eg);
       boolean[] fresh = new boolean[count];
@@ -671,6 +697,7 @@ public final class FileExtentStore implements ExtentStore {
   private void doDeallocate(Egroup eg, int first, int end) throws IOException {
     final int S = sliceSize;
     SliceRangeLock.Hold hold = eg.lock.acquire(first, end, true);
+    eg.changedAtMs = System.currentTimeMillis();
     try {
       checkUsable(eg);
       int lo = -1;
@@ -843,23 +870,28 @@ public final class FileExtentStore implements ExtentStore {
   private void doDelete(Egroup eg) throws IOException {
     SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
     try {
-      synchronized (createLock) {
-        synchronized (eg.fileLock) {
-          if (eg.deleted) return;
-          eg.deleted = true;
-        }
-        eg.closeChannel();
-        Files.deleteIfExists(eg.metaPath);
-        Files.deleteIfExists(eg.dataPath);
-        Files.deleteIfExists(tmpPath(eg));
-        FileUtil.fsyncDir(eg.dir);
-        cache.invalidate(eg.id, 0, sliceCount);
-        egroups.remove(eg.id, eg);
-        eg.disk.unreserve((long) eg.writtenSlices() * sliceSize);
-        eg.disk.egroups.decrementAndGet();
-      }
+      doDeleteHeld(eg);
     } finally {
       eg.lock.release(hold);
+    }
+  }
+
+  /** Deletes the egroup's files; the caller holds every slice of it exclusively. */
+  private void doDeleteHeld(Egroup eg) throws IOException {
+    synchronized (createLock) {
+      synchronized (eg.fileLock) {
+        if (eg.deleted) return;
+        eg.deleted = true;
+      }
+      eg.closeChannel();
+      Files.deleteIfExists(eg.metaPath);
+      Files.deleteIfExists(eg.dataPath);
+      Files.deleteIfExists(tmpPath(eg));
+      FileUtil.fsyncDir(eg.dir);
+      cache.invalidate(eg.id, 0, sliceCount);
+      egroups.remove(eg.id, eg);
+      eg.disk.unreserve((long) eg.writtenSlices() * sliceSize);
+      eg.disk.egroups.decrementAndGet();
     }
   }
 

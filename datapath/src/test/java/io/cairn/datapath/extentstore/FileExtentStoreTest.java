@@ -215,6 +215,38 @@ class FileExtentStoreTest {
   }
 
   @Test
+  void shouldDeleteAnIdleReplicaOnlyOnceItHasBeenLeftAloneForTheGivenTime() throws Exception {
+    byte[] data = bytes(2, 4 * SLICE);
+    try (FileExtentStore store = open(dir)) {
+      store.create(1, null);
+      store.create(2, null);
+      write(store, 1, 0, data);
+      assertEquals(List.of(1L, 2L), store.egroupIds().stream().sorted().toList());
+      // just written: not idle for an hour, so neither is deleted
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertFalse(store.deleteIfIdle(2, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertArrayEquals(data, read(store, 1, 0, data.length));
+      Thread.sleep(300);
+      write(store, 1, 0, data); // written again: its idle time starts over
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofMillis(250)).get(10, TimeUnit.SECONDS));
+      assertTrue(store.deleteIfIdle(2, java.time.Duration.ofMillis(250)).get(10, TimeUnit.SECONDS));
+      assertFalse(store.deleteIfIdle(2, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS), "already gone");
+      assertFalse(store.deleteIfIdle(99, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS), "never here");
+      assertEquals(List.of(1L), store.egroupIds());
+      assertArrayEquals(data, read(store, 1, 0, data.length));
+    }
+    try (FileExtentStore store = open(dir)) {
+      assertEquals(List.of(1L), store.egroupIds());
+      // opening counts as a change: an orphan found after a restart waits a full grace again
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertTrue(store.deleteIfIdle(1, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS));
+      assertFalse(store.contains(1));
+      assertEquals(0, store.disks().get(0).usedBytes());
+      assertEquals(0, store.disks().get(0).egroups());
+    }
+  }
+
+  @Test
   void shouldFailWritesWithSpaceExhaustedInsteadOfExceedingCapacity() throws Exception {
     List<DiskSettings> disks = List.of(new DiskSettings("d0", dir.resolve("d0"), DiskSettings.Tier.SSD, EGROUP + EGROUP / 2));
     try (FileExtentStore store = FileExtentStore.open(disks, SETTINGS, UnifiedCache.disabled())) {

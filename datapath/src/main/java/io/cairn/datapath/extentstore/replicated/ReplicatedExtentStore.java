@@ -646,6 +646,18 @@ public final class ReplicatedExtentStore implements ExtentStore {
         });
   }
 
+  /** The egroups this node holds a local replica of. */
+  @Override
+  public List<Long> egroupIds() {
+    return local.egroupIds();
+  }
+
+  /** Deletes this node's local replica if it has been left alone for {@code idle} (an orphan; see {@link ExtentStore#deleteIfIdle}). */
+  @Override
+  public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
+    return local.deleteIfIdle(egroupId, idle).whenComplete((deleted, t) -> replicaCache.invalidate(egroupId));
+  }
+
   @Override
   public List<DiskUsage> disks() {
     return local.disks();
