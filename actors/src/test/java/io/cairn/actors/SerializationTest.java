@@ -15,6 +15,7 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
@@ -297,6 +298,11 @@ class SerializationTest {
             kit.<VDiskController.ReplicaCommitted>createTestProbe().getRef()),
         new VDiskController.ReplicaCommitted(3, false, List.of(), "lost"),
         new VDiskController.ReleaseFence(9),
+        new VDiskController.ScrubRepair(3, 8192, 4096, new Replica("n2", "d0"),
+            kit.<VDiskController.ScrubRepaired>createTestProbe().getRef()),
+        new VDiskController.ScrubRepaired(3, true, null),
+        new Scrubber.GetStats(kit.<Scrubber.Stats>createTestProbe().getRef()),
+        new Scrubber.Stats("n2", true, 2, 1 << 20, 1, 1, 0, 6, 2, 5),
         new Curator.MapDone(2, "n1", 40, List.of(new Curator.Endangered(3, List.of("n2"), 1)), List.of("n4"),
             new Chronos.Orphans(2, 1), null),
         new Curator.TaskDone(2, 3, "n2", 4 << 20, 1, null),
@@ -350,14 +356,15 @@ class SerializationTest {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
     Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
         "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal", "HandOff",
-        "MapFinished", "TaskFinished", "StartNext", "Check", "ScanTick", "MapTimeout", "ChronosListing", "ChronosIdentified", "ChronosUnanswered");
+        "MapFinished", "TaskFinished", "StartNext", "Check", "ScanTick", "MapTimeout", "ChronosListing", "ChronosIdentified", "ChronosUnanswered",
+        "Tick", "Verified", "Repaired");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
         VDiskController.Command.class, VDiskController.Event.class, VDiskController.State.class,
         ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class,
         LunReservations.Command.class, LunReservations.SaveReply.class, LunReservations.Event.class,
-        LunReservations.State.class, Curator.Command.class, Chronos.Command.class)) {
+        LunReservations.State.class, Curator.Command.class, Chronos.Command.class, Scrubber.Command.class)) {
       for (Class<?> c : root.getPermittedSubclasses()) {
         if (localOnly.contains(c.getSimpleName()) || c == VDiskController.Active.class) continue;
         if (!regs.hasPath("\"" + c.getName() + "\"")) missing.add(c.getName());

@@ -15,9 +15,13 @@ import java.time.Duration;
  * @param orphanGrace how long a replica that no egroup metadata lists must have been left alone
  *     (not created, written or opened) before a scan deletes it; at least twice {@code fenceLease},
  *     so that a copy being committed is never taken for an orphan
+ * @param scrubBytesPerSecond how fast each node's scrubber reads its replicas (0: no scrubbing)
+ * @param scrubPassInterval least time from the start of one scrub pass over a node's replicas to
+ *     the start of the next
  */
 public record CuratorSettings(Duration scanInterval, Duration nodeFailureDelay, int maxConcurrentTasks,
-    long maxCopyBytesPerSecond, Duration fenceLease, Duration orphanGrace) {
+    long maxCopyBytesPerSecond, Duration fenceLease, Duration orphanGrace, long scrubBytesPerSecond,
+    Duration scrubPassInterval) {
 
   public CuratorSettings {
     if (orphanGrace.compareTo(fenceLease.multipliedBy(2)) < 0) {
@@ -33,6 +37,8 @@ public record CuratorSettings(Duration scanInterval, Duration nodeFailureDelay, 
         (int) Checks.between("curator.max-concurrent-tasks", c.getInt("max-concurrent-tasks"), 1, 64),
         Checks.atLeast("curator.max-copy-rate", c.getBytes("max-copy-rate"), 1 << 20),
         Checks.positive("curator.fence-lease", c.getDuration("fence-lease")),
-        Checks.positive("curator.orphan-grace", c.getDuration("orphan-grace")));
+        Checks.positive("curator.orphan-grace", c.getDuration("orphan-grace")),
+        Checks.atLeast("curator.scrub-rate", c.getBytes("scrub-rate"), 0),
+        Checks.positive("curator.scrub-pass-interval", c.getDuration("scrub-pass-interval")));
   }
 }

@@ -8,6 +8,7 @@ import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
@@ -145,7 +146,10 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         Curator.GetStatus::new, TIMEOUT, system.scheduler()).toCompletableFuture();
     CompletableFuture<Chronos.Stats> chronos = AskPattern.<Chronos.Command, Chronos.Stats>ask(node.chronos(),
         Chronos.GetStats::new, TIMEOUT, system.scheduler()).toCompletableFuture();
-    return curator.thenCombine(chronos, (c, local) -> {
+    CompletableFuture<Scrubber.Stats> scrubber = AskPattern.<Scrubber.Command, Scrubber.Stats>ask(node.scrubber(),
+        Scrubber.GetStats::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    return CompletableFuture.allOf(curator, chronos, scrubber).thenApply(done -> {
+      Curator.Status c = curator.join();
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("failedNodes", c.failedNodes());
       out.put("missingNodesMs", c.missingNodes());
@@ -167,7 +171,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       rebuild.put("bytesByNode", c.reprotectedBytesByNode());
       rebuild.put("failedTasks", c.failedTasks());
       out.put("rebuild", rebuild);
-      out.put("chronos", local);
+      out.put("chronos", chronos.join());
+      out.put("scrubber", scrubber.join());
       return ok(out);
     });
   }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.ReplicationFactors;
@@ -279,6 +280,11 @@ public final class CairnNode implements AutoCloseable {
       ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
           replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal"), "chronos",
           Props.empty());
+      ActorRef<Scrubber.Command> scrubber = system.systemActorOf(Behaviors.supervise(Scrubber.create(settings.node().id(),
+              settings.curator(), replicatedStore, settings.extentStore().sliceSizeBytes(),
+              settings.extentStore().egroupSizeBytes()))
+          .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+          "scrubber", Props.empty());
       ActorRef<Curator.Command> curator = ClusterSingleton.get(system).init(SingletonActor.of(
           Behaviors.supervise(Curator.create(settings.curator(), directoryView, settings.extentStore().egroupSizeBytes()))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
@@ -317,7 +323,8 @@ public final class CairnNode implements AutoCloseable {
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
             return d == null ? NodeDirectory.View.EMPTY : d.view();
-          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos));
+          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos,
+          scrubber));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
       advertisedPortals.set(List.copyOf(portals));

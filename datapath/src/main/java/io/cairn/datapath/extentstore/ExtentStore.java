@@ -70,6 +70,18 @@ public interface ExtentStore extends AutoCloseable {
    */
   CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle);
 
+  /**
+   * Scrubs the local replica's written slices that {@code [offset, offset+length)} touches: reads
+   * each from the medium (never from the cache) and checks it against its checksum. Completes with
+   * the slices that fail (bit {@code i}: slice {@code offset / sliceSize + i}), after dropping them
+   * from the cache so that the next read of them meets the medium's bytes; fails NOT_READY when the
+   * egroup is not here, UNRECOVERED_READ_ERROR when its local metadata is unusable.
+   */
+  CompletableFuture<java.util.BitSet> verify(long egroupId, long offset, long length);
+
+  /** I/O operations queued or running on this store's threads now (how busy its disks are). */
+  int pendingIo();
+
   /** Capacity and usage of every disk. */
   List<DiskUsage> disks();
 

@@ -335,6 +335,22 @@ public final class FileExtentStore implements ExtentStore {
     });
   }
 
+  @Override
+  public CompletableFuture<java.util.BitSet> verify(long egroupId, long offset, long length) {
+    if (offset < 0 || length < 0 || offset + length > egroupSize) {
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.LBA_OUT_OF_RANGE,
+          "verify [" + offset + ", +" + length + ") outside extent group of " + egroupSize + " bytes"));
+    }
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
+    return onIoThread(() -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
+  }
+
+  @Override
+  public int pendingIo() {
+    return io.getQueue().size() + io.getActiveCount();
+  }
+
   /** A blocking step of the store, run on its I/O pool. */
   @FunctionalInterface
   private interface IoStep<T> {
@@ -560,6 +576,41 @@ public final class FileExtentStore implements ExtentStore {
       }
     } finally {
       if (tmp != null) tmp.release();
+    }
+  }
+
+  /** Checks written slices {@code [first, end)} on the medium, under a shared hold; returns the bad ones. */
+  private java.util.BitSet doVerify(Egroup eg, int first, int end) throws IOException {
+    java.util.BitSet bad = new java.util.BitSet();
+    SliceRangeLock.Hold hold = eg.lock.acquire(first, end, false);
+    try {
+      checkUsable(eg);
+      ByteBuffer b = ByteBuffer.allocate(sliceSize);
+      CRC32C crc = new CRC32C();
+      for (int s = first; s < end; s++) {
+        if (eg.written[s] == 0) continue;
+        b.clear();
+        try {
+          FileUtil.readFully(eg.channel(), b, (long) s * sliceSize);
+        } catch (IOException e) {
+          LOG.error("scrub read of {} slice {} failed: {}", eg, s, e.toString());
+          bad.set(s - first);
+          continue;
+        }
+        b.flip();
+        crc.reset();
+        crc.update(b);
+        int actual = (int) crc.getValue();
+        if (actual != eg.crcs[s]) {
+          LOG.error("scrub: checksum mismatch: {} slice {} (disk {}, {}): expected {}, found {}", eg, s, eg.disk.id,
+              eg.dataPath, Integer.toHexString(eg.crcs[s]), Integer.toHexString(actual));
+          bad.set(s - first);
+          cache.invalidate(eg.id, s, s + 1);
+        }
+      }
+      return bad;
+    } finally {
+      eg.lock.release(hold);
     }
   }
 

@@ -307,6 +307,31 @@ class FileExtentStoreTest {
   }
 
   @Test
+  void shouldFindACorruptSliceOnTheMediumWhenScrubbingEvenWhileAGoodCopyIsCached() throws Exception {
+    UnifiedCache cache = UnifiedCache.create(new CacheSettings(1 << 20));
+    byte[] data = bytes(4, 6 * SLICE);
+    try (FileExtentStore store = FileExtentStore.open(StoreTestSupport.oneDisk(dir), SETTINGS, cache)) {
+      store.create(1, null);
+      write(store, 1, SLICE, data); // slices 1..6; 0 and 7.. never written
+      assertArrayEquals(data, read(store, 1, SLICE, data.length)); // now cached
+      assertTrue(store.verify(1, 0, EGROUP).get(10, TimeUnit.SECONDS).isEmpty(), "a clean replica scrubs clean");
+      flipByte(store.dataFile(1), 3 * SLICE + 99);
+      flipByte(store.dataFile(1), 5 * SLICE + 1);
+      // the cache still serves the good bytes; the scrub reads the medium
+      assertArrayEquals(data, read(store, 1, SLICE, data.length));
+      java.util.BitSet bad = store.verify(1, 0, EGROUP).get(10, TimeUnit.SECONDS);
+      assertEquals(java.util.BitSet.valueOf(new long[] {(1L << 3) | (1L << 5)}), bad);
+      // bits count from the first slice the range touches
+      assertEquals(java.util.BitSet.valueOf(new long[] {1L}), store.verify(1, 3 * SLICE + 10, 10).get(10, TimeUnit.SECONDS));
+      // the bad slices left the cache: a read now meets the medium's checksum failure
+      assertEquals(Kind.UNRECOVERED_READ_ERROR, failureKind(store.read(1, 3 * SLICE, SLICE)));
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 3 * SLICE, 4 * SLICE), read(store, 1, 4 * SLICE, SLICE));
+      assertEquals(Kind.NOT_READY, failureKind(store.verify(2, 0, SLICE)));
+      assertEquals(Kind.LBA_OUT_OF_RANGE, failureKind(store.verify(1, EGROUP - SLICE, 2 * SLICE)));
+    }
+  }
+
+  @Test
   void shouldServeRepeatedReadsFromTheCacheAndNeverReturnStaleBytesAfterAWrite() throws Exception {
     UnifiedCache cache = UnifiedCache.create(new CacheSettings(1 << 20));
     try (FileExtentStore store = FileExtentStore.open(StoreTestSupport.oneDisk(dir), SETTINGS, cache)) {
