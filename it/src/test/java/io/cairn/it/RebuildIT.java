@@ -40,11 +40,7 @@ class RebuildIT {
     c.scenario(() -> {
       c.up("--blocks", "4");
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"healed\", \"size\": \"1G\", \"container\": \"rf2\"}");
-      int lun = await("healed created", () -> c.get(1, "/api/vdisks/healed"), j -> j.has("lun")).get("lun").asInt();
-      await("node 1 exports healed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
-          res -> res.exitCode() == 0);
+      int lun = c.replicatedVDisk(2, "healed", "1G");
 
       Path image = c.dir.resolve("image.raw");
       QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x4EA1L);

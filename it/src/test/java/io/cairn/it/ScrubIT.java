@@ -41,11 +41,7 @@ class ScrubIT {
     c.scenario(() -> {
       c.up();
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"scrubbed\", \"size\": \"64M\", \"container\": \"rf2\"}");
-      int lun = await("scrubbed created", () -> c.get(1, "/api/vdisks/scrubbed"), j -> j.has("lun")).get("lun").asInt();
-      await("node 1 exports scrubbed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
-          res -> res.exitCode() == 0);
+      int lun = c.replicatedVDisk(2, "scrubbed", "64M");
       Path image = c.dir.resolve("image.raw");
       QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x5C2BL);
       String sha = QemuImgRoundTripIT.sha256(image, IMAGE_BYTES);
