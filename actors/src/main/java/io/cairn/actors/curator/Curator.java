@@ -231,6 +231,13 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       return true;
     });
     identifyChronos();
+    if (scanning && mapsPending.removeIf(n -> !members.contains(n))) {
+      // A node that left mid-map never answers: reduce what the others mapped now, and scan
+      // again over the remaining nodes so its share is covered.
+      ctx.getLog().warn("scan {}: a mapping node left the cluster; reducing without it and scanning again", scanId);
+      rescan = true;
+      if (mapsPending.isEmpty()) reduce();
+    }
     return newlyFailed ? requestScan("node failed") : this;
   }
 
