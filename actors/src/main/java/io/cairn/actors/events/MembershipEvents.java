@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
@@ -28,9 +29,13 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * unreachable, downed and removed before the new one could start) were published by nobody. So
  * the new instance asks its log for the changes of the last {@link #TAKEOVER_WINDOW} and its
  * node's event buffer for the membership events it received, and publishes only the changes that
- * no published event reports (same kind, same member incarnation). Each published event keeps the
- * time its node saw the change. A change older than the window, or whose event has left the
- * buffer, is not published again.
+ * no published event reports (same kind, same member incarnation). A {@code member.up} is one of
+ * them only if it happened after the first change of a member that is gone now (the loss that
+ * moved the singleton), or, when no member is gone, if it is this node's own (the founding node's
+ * first singleton): a node's buffer misses the events published in the second after it joined,
+ * so its own and its fellow joiners' ups would otherwise be announced twice. Each published event
+ * keeps the time its node saw the change. A change older than the window, or whose event has left
+ * the buffer, is not published again.
  *
  * <p>Messages are node-local (the singleton only ever talks to actors of its own node).
  */
@@ -97,7 +102,11 @@ public final class MembershipEvents {
           List<ClusterEvent> published = new ArrayList<>();
           if (m.events() != null) m.events().forEach(s -> published.add(s.event()));
           else ctx.getLog().warn("membership events: no answer from the event buffer ({}); publishing the recent changes", m.error());
-          List<ClusterEvent> missed = unpublished(backlog, published);
+          Cluster cluster = Cluster.get(ctx.getSystem());
+          Set<String> members = new HashSet<>();
+          cluster.state().getMembers().forEach(mm -> members.add(Long.toString(mm.uniqueAddress().longUid())));
+          List<ClusterEvent> missed = unpublished(backlog, published,
+              Long.toString(cluster.selfMember().uniqueAddress().longUid()), members);
           if (!missed.isEmpty()) {
             ctx.getLog().info("membership events: publishing {} change(s) seen while no publisher ran", missed.size());
           }
@@ -120,12 +129,23 @@ public final class MembershipEvents {
         .build();
   }
 
-  /** The changes of {@code backlog} that no event of {@code published} reports (same kind, same member uid). */
-  static List<ClusterEvent> unpublished(List<ClusterEvent> backlog, List<ClusterEvent> published) {
+  /**
+   * The changes of {@code backlog} a new singleton publishes: those that no event of
+   * {@code published} reports (same kind, same member uid), ups only after the first change of a
+   * member not among {@code memberUids} (or, when none is gone, only the up of {@code selfUid}).
+   */
+  static List<ClusterEvent> unpublished(List<ClusterEvent> backlog, List<ClusterEvent> published, String selfUid,
+      Set<String> memberUids) {
+    long lossMs = Long.MAX_VALUE;
+    for (ClusterEvent e : backlog) {
+      if (!memberUids.contains(e.detail("uid"))) lossMs = Math.min(lossMs, e.timeMs());
+    }
     Set<String> seen = new HashSet<>();
     for (ClusterEvent e : published) seen.add(e.kind() + " " + e.detail("uid"));
     List<ClusterEvent> out = new ArrayList<>();
     for (ClusterEvent e : backlog) {
+      boolean up = e.kind().equals(ClusterEvent.MEMBER_UP);
+      if (up && !(lossMs == Long.MAX_VALUE ? e.detail("uid").equals(selfUid) : e.timeMs() >= lossMs)) continue;
       if (seen.add(e.kind() + " " + e.detail("uid"))) out.add(e);
     }
     return out;

@@ -127,18 +127,38 @@ class MembershipTrackerTest {
   }
 
   @Test
-  void shouldPublishOnTakeoverOnlyTheChangesNoEventReported() {
-    MembershipTracker t = upNode1();
+  void shouldPublishOnTakeoverTheLossNoEventReportedButNoUpFromBeforeIt() {
+    // node 2's log: node 2 and node 3 came up together (node 2's buffer missed both ups: its topic
+    // actor was not yet known to node 1), later node 1, the singleton's node, failed.
+    MembershipTracker t = new MembershipTracker(N2.address(), N2.uid());
+    t.snapshot(List.of());
+    t.status(N1, UP);
     ClusterEvent up2 = t.status(N2, UP).get(0).withOrigin("node-2", 100);
-    ClusterEvent up3 = t.status(N3, UP).get(0).withOrigin("node-2", 110);
-    ClusterEvent unreachable1 = t.reachability(N2, false).get(0).withOrigin("node-2", 200);
-    ClusterEvent removed1 = t.removed(N2, DOWN).get(0).withOrigin("node-2", 230);
-    // The previous singleton published both ups (seen on its own node, at other times); then it died.
-    List<ClusterEvent> published = List.of(up2.withOrigin("node-1", 99), up3.withOrigin("node-1", 108));
+    ClusterEvent up3 = t.status(N3, UP).get(0).withOrigin("node-2", 101);
+    ClusterEvent unreachable1 = t.reachability(N1, false).get(0).withOrigin("node-2", 200);
+    ClusterEvent downed1 = t.status(N1, DOWN).get(0).withOrigin("node-2", 220);
+    ClusterEvent removed1 = t.removed(N1, DOWN).get(0).withOrigin("node-2", 230);
+    ClusterEvent up4 = t.status(new Member("pekko://cairn@127.0.0.1:13840", 44, "node-4"), UP).get(0).withOrigin("node-2", 240);
+    List<ClusterEvent> backlog = List.of(up2, up3, unreachable1, downed1, removed1, up4);
+    // The previous singleton published node 1's unreachable before it died.
+    List<ClusterEvent> published = List.of(unreachable1.withOrigin("node-1", 199));
 
-    List<ClusterEvent> missed = MembershipEvents.unpublished(List.of(up2, up3, unreachable1, removed1), published);
+    List<ClusterEvent> missed = MembershipEvents.unpublished(backlog, published, "22", Set.of("22", "33", "44"));
 
-    assertEquals(List.of(unreachable1, removed1), missed);
-    assertEquals(List.of(up2), MembershipEvents.unpublished(List.of(up2, up2), List.of()), "each change once");
+    assertEquals(List.of(downed1, removed1, up4), missed, "the loss, and the join while no singleton ran; no earlier up");
+  }
+
+  @Test
+  void shouldPublishTheFoundingNodesOwnUpOnce() {
+    MembershipTracker t = new MembershipTracker(N1.address(), N1.uid());
+    t.snapshot(List.of());
+    ClusterEvent up1 = t.status(N1, UP).get(0).withOrigin("node-1", 100);
+
+    assertEquals(List.of(up1), MembershipEvents.unpublished(List.of(up1), List.of(), "11", Set.of("11")));
+    assertEquals(List.of(), MembershipEvents.unpublished(List.of(up1), List.of(up1), "11", Set.of("11")),
+        "a restarted singleton: already published");
+    ClusterEvent up2 = t.status(N2, UP).get(0).withOrigin("node-1", 120);
+    assertEquals(List.of(), MembershipEvents.unpublished(List.of(up2), List.of(), "11", Set.of("11", "22")),
+        "another member's up with nobody lost: the baseline");
   }
 }
