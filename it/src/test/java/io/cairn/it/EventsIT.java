@@ -39,6 +39,9 @@ import org.junit.jupiter.api.Timeout;
  * about 20 s after the loss). Keep-alives every 2 s (the HTTP server notices a client that went
  * away when its writes to it fail).
  *
+ * A second scenario kills the singleton's own node in a 3-node cluster: the moved singleton
+ * publishes that loss. About 90 s and 150 s on two cores.
+ *
  * <p>Ports 13800-13849 (node I: 13800 + 10 I + 0..3; the H2 journal server on 13800).
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -125,6 +128,51 @@ class EventsIT {
           previous = e.get("seq").asLong();
         }
         assertFalse(http.received().stream().anyMatch(r -> !r.id.equals(Long.toString(r.seq()))), "SSE id = seq");
+      }
+    });
+  }
+
+  /**
+   * The singleton moves: {@code kill -9} of node 1, where it runs. Nobody published node 1's loss
+   * while it happened; the new singleton (node 2 or 3) publishes it from its node's membership log,
+   * and announces no member as up again.
+   */
+  @Test
+  void shouldPublishTheLossOfTheSingletonsNodeAfterTheSingletonMoved(TestInfo test) throws Exception {
+    LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(EventsIT.class, MultiNodeIT.name(test)), 13800, 3, null);
+    c.nodeJavaOpts = "-Dcairn.events.keep-alive=2s";
+    c.scenario(() -> {
+      c.up();
+      for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
+      String api2 = "http://127.0.0.1:" + c.apiPort(2);
+      try (SseFollower http = new SseFollower(URI.create(api2 + "/api/events?recent=50&kind=member."))) {
+        // Node 1's own buffer has its up (node 2's may lack the ups published just as it joined).
+        String uid1 = await("node-1's uid", () -> c.get(1, "/api/events/recent"), j -> countAbout(j, "member.up", "node-1") == 1)
+            .findValues("details").stream().filter(d -> d.path("member").asText().equals("node-1")).findFirst().orElseThrow()
+            .get("uid").asText();
+
+        c.kill9(1);
+        Received unreachable = http.await("member.unreachable of node-1", e -> isAbout(e, "member.unreachable", "node-1"));
+        Received removed = http.await("member.removed of node-1", e -> isAbout(e, "member.removed", "node-1"));
+        for (Received r : List.of(unreachable, removed)) {
+          assertTrue(List.of("node-2", "node-3").contains(r.data.get("node").asText()), "published by the moved singleton: " + r);
+          assertEquals(uid1, r.data.get("details").get("uid").asText());
+          assertEquals("pekko://cairn@127.0.0.1:" + (c.basePort + 10), r.data.get("details").get("address").asText());
+        }
+        assertEquals("warning", unreachable.data.get("severity").asText());
+        assertEquals("down", removed.data.get("details").get("previousStatus").asText());
+        assertTrue(unreachable.data.get("timeMs").asLong() <= removed.data.get("timeMs").asLong(), "times of the changes, in order");
+
+        // Let a late duplicate show, then count: every change once, no member announced up again.
+        CairnProcess.sleep(5000);
+        JsonNode recent = c.get(2, "/api/events/recent?kind=member.");
+        System.out.println("EventsIT: node 2's membership events after the singleton moved: " + recent);
+        for (String kind : List.of("member.unreachable", "member.downed", "member.removed")) {
+          assertEquals(1, countAbout(recent, kind, "node-1"), kind + " of node-1 once: " + recent);
+        }
+        for (String member : List.of("node-1", "node-2", "node-3")) {
+          assertTrue(countAbout(recent, "member.up", member) <= 1, "no second up of " + member + ": " + recent);
+        }
       }
     });
   }
