@@ -17,6 +17,7 @@ import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
 import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.events.ClusterEvent;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
@@ -311,7 +312,10 @@ class SerializationTest {
             4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0, 3, 1),
         new Chronos.MapScan(2, 0, 3, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.ReReplicate(2, 3, 1, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
-        new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0));
+        new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0),
+        ClusterEvent.of(ClusterEvent.MEMBER_REMOVED, ClusterEvent.Severity.WARNING, "node n4 was removed",
+            eventDetails()).withOrigin("n1", 1_765_000_000_123L),
+        ClusterEvent.of(ClusterEvent.REBUILD_STARTED, ClusterEvent.Severity.INFO, "no details").withOrigin("n2", 1));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -320,6 +324,28 @@ class SerializationTest {
     back.replyTo().tell(new ClusterConfig.IdRange(5, 6));
     cfgReply.expectMessage(new ClusterConfig.IdRange(5, 6));
     probe.expectNoMessage(java.time.Duration.ofMillis(10));
+  }
+
+  /** Every kind of detail value, in an order that must survive. */
+  private static Map<String, Object> eventDetails() {
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("member", "n4");
+    d.put("uid", "-8070450532247928832");
+    d.put("bytes", 4L << 30);
+    d.put("ratio", 0.75);
+    d.put("failed", true);
+    return d;
+  }
+
+  @Test
+  void shouldCarryClusterEventsWithTheirDetailsInOrder() throws Exception {
+    ClusterEvent e = ClusterEvent.of(ClusterEvent.CAPACITY_OVER_THRESHOLD, ClusterEvent.Severity.CRITICAL, "over",
+        eventDetails()).withOrigin("n1", 42);
+    ClusterEvent back = (ClusterEvent) roundTrip(e);
+    assertEquals(e, back);
+    assertEquals(List.copyOf(e.details().keySet()), List.copyOf(back.details().keySet()));
+    assertEquals(4L << 30, back.details().get("bytes"));
+    assertEquals(Boolean.TRUE, back.details().get("failed"));
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
 import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
 import io.cairn.actors.config.VDiskSpec;
@@ -75,6 +76,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * GET    /api/rebuild                   the Curator: failed nodes, last scan, re-replication progress;
  *                                       this node's Chronos
  * POST   /api/rebuild/scan              start a Curator scan now
+ * GET    /api/events                    the cluster event stream (text/event-stream; ?recent=N, ?kind=PREFIX)
+ * GET    /api/events/recent             this node's buffered events, oldest first (?limit=N, ?kind=PREFIX)
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
  * PUT    /api/faults/replication        {"isolate"?, "dropTo"?: [node id], "dropFrom"?: [node id]}
  * DELETE /api/faults/replication        cairn.replication.fault-injection = on, else 403)
@@ -93,9 +96,11 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(3);
 
   private final ActorSystem<?> system;
+  private final EventRoutes events;
 
   ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
+    this.events = new EventRoutes(system);
   }
 
   @Override
@@ -125,6 +130,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 path("chap", () -> concat(
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
+        events.routes(),
         pathPrefix("rebuild", () -> concat(
             pathEnd(() -> get(() -> reply(rebuildStatus()))),
             path("scan", () -> post(() -> reply(startScan()))))),
@@ -237,6 +243,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       replication.put("faultInjection", node.replication().faultInjection());
       replication.put("faults", faultsJson(node.replication().endpoint().faults()));
       out.put("replication", replication);
+      out.put("events", ClusterEvents.get(system).stats());
       return ok(out);
     });
   }
