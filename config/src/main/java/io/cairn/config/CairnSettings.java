@@ -12,6 +12,7 @@ import java.util.List;
 public record CairnSettings(
     NodeSettings node,
     List<DiskSettings> disks,
+    DiskHealthSettings diskHealth,
     IscsiSettings iscsi,
     VDiskSettings vdisk,
     OpLogSettings oplog,
@@ -34,6 +35,7 @@ public record CairnSettings(
       CairnSettings s = new CairnSettings(
           node,
           DiskSettings.listFrom(c, node.dataDir()),
+          DiskHealthSettings.from(c.getConfig("disk-health")),
           IscsiSettings.from(c.getConfig("iscsi")),
           VDiskSettings.from(c.getConfig("vdisk")),
           OpLogSettings.from(c.getConfig("oplog"), node.dataDir()),

@@ -75,14 +75,21 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
 
   /**
    * Map this node's share ({@code index} of {@code count}) of scan {@code scanId}: replicas on
-   * {@code failedNodes} count as lost.
+   * {@code failedNodes} or on {@code lostDisks} ({@code node/disk}: disks not online) count as lost.
+   * The replicas on {@code drainingDisks} (disks being removed, a subset of the lost ones) are lost
+   * too but still readable: a copy may come from them when no other replica survives.
    */
-  public record MapScan(long scanId, int index, int count, List<String> failedNodes, ActorRef<Curator.Command> replyTo)
-      implements Command {}
+  public record MapScan(long scanId, int index, int count, List<String> failedNodes, List<String> lostDisks,
+      List<String> drainingDisks, ActorRef<Curator.Command> replyTo) implements Command {}
 
-  /** Re-protect {@code egroupId}, which had {@code liveCopies} surviving copies at the scan. */
-  public record ReReplicate(long scanId, long egroupId, int liveCopies, List<String> failedNodes,
-      ActorRef<Curator.Command> replyTo) implements Command {}
+  /** Re-protect {@code egroupId}, which had {@code liveCopies} surviving copies at the scan; losses as in {@link MapScan}. */
+  public record ReReplicate(long scanId, long egroupId, int liveCopies, List<String> failedNodes, List<String> lostDisks,
+      List<String> drainingDisks, ActorRef<Curator.Command> replyTo) implements Command {}
+
+  /** The key of a replica's disk in {@code lostDisks}: {@code node/disk}. */
+  public static String diskKey(String nodeId, String diskId) {
+    return nodeId + "/" + diskId;
+  }
 
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
@@ -180,6 +187,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
 
   private Behavior<Command> onMapScan(MapScan m) {
     Set<String> failed = Set.copyOf(m.failedNodes());
+    Set<String> lostDisks = Set.copyOf(m.lostDisks());
     String prefix = ExtentGroup.ENTITY_TYPE_KEY.name() + "|";
     CurrentPersistenceIdsQuery journal = PersistenceQuery.get(ctx.getSystem())
         .getReadJournalFor(CurrentPersistenceIdsQuery.class, readJournal);
@@ -201,7 +209,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
         int lost = 0;
         for (Replica r : i.replicas()) {
           if (!members.contains(r.nodeId())) absent.add(r.nodeId());
-          if (failed.contains(r.nodeId())) lost++;
+          if (failed.contains(r.nodeId()) || lostDisks.contains(diskKey(r.nodeId(), r.diskId()))) lost++;
           else live.add(r.nodeId());
         }
         if (lost > 0) found.add(new Curator.Endangered(i.egroupId(), live, lost));
@@ -232,6 +240,10 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
             }
             return deleted ? 1 : 2;
           });
+        }).exceptionally(e -> {
+          // One replica that cannot be asked about or deleted now waits for the next scan.
+          LOG.warn("egroup {}: orphan check failed: {}", ExtentStoreFormat.hex(id), describe(e));
+          return 2;
         }))
         .runForeach(r -> {
           if (r > 0) counts[r - 1]++;
@@ -309,9 +321,18 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
     Set<String> members = new HashSet<>();
     for (var n : view.get().members()) members.add(n.nodeId());
     Set<String> failed = Set.copyOf(t.failedNodes());
-    Optional<Replica> lost = info.replicas().stream().filter(r -> failed.contains(r.nodeId())).findFirst();
+    Set<String> lostDisks = Set.copyOf(t.lostDisks());
+    Set<String> draining = Set.copyOf(t.drainingDisks());
+    java.util.function.Predicate<Replica> isLost = r -> failed.contains(r.nodeId())
+        || lostDisks.contains(diskKey(r.nodeId(), r.diskId()));
+    Optional<Replica> lost = info.replicas().stream().filter(isLost).findFirst();
     if (lost.isEmpty()) return CompletableFuture.completedFuture(done);
-    List<Replica> live = info.replicas().stream().filter(r -> members.contains(r.nodeId()) && !failed.contains(r.nodeId())).toList();
+    List<Replica> live = info.replicas().stream().filter(r -> members.contains(r.nodeId()) && !isLost.test(r)).toList();
+    if (live.isEmpty()) {
+      // A disk being removed is still readable: its replica is the source of last resort.
+      live = info.replicas().stream().filter(r -> members.contains(r.nodeId())
+          && draining.contains(diskKey(r.nodeId(), r.diskId()))).toList();
+    }
     if (live.isEmpty()) {
       return CompletableFuture.failedFuture(new IllegalStateException("no surviving replica among " + info.replicas()));
     }

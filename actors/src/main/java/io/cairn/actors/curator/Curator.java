@@ -90,12 +90,13 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
    * @param failedTasks tasks that failed (retried by the next scan)
    * @param orphansRemoved replicas no metadata listed, deleted by the nodes since this singleton started
    * @param orphansWaiting such replicas the last scan found changed within the grace (deleted by a later scan)
+   * @param lostDisks disks of live nodes that are not online ({@code node/disk}): their replicas count as lost
    */
   public record Status(List<String> failedNodes, Map<String, Long> missingNodes, long scansCompleted, boolean scanning,
       long lastScanEgroups, Map<String, Integer> lastScanByNode, int underReplicated, int pendingTasks,
       long bytesToReprotect, long bytesReprotected, long rateBytesPerSecond, long etaSeconds,
-      Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting)
-      implements CairnSerializable {}
+      Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting,
+      List<String> lostDisks) implements CairnSerializable {}
 
   private record Check() implements Command {}
 
@@ -119,6 +120,9 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private final Map<String, Long> missingSinceNs = new TreeMap<>();
   private final Set<String> seen = new TreeSet<>();
   private final Set<String> failed = new TreeSet<>();
+  /** Disks of members that are not online, and those of them being removed ({@code node/disk}). */
+  private Set<String> lostDisks = Set.of();
+  private Set<String> drainingDisks = Set.of();
   private final Map<String, ActorRef<Chronos.Command>> chronos = new TreeMap<>();
   /** The receptionist's latest listing of Chronos actors. */
   private Set<ActorRef<Chronos.Command>> latestListing = Set.of();
@@ -231,6 +235,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       return true;
     });
     identifyChronos();
+    newlyFailed |= updateLostDisks();
     if (scanning && mapsPending.removeIf(n -> !members.contains(n))) {
       // A node that left mid-map never answers: reduce what the others mapped now, and scan
       // again over the remaining nodes so its share is covered.
@@ -238,7 +243,29 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       rescan = true;
       if (mapsPending.isEmpty()) reduce();
     }
-    return newlyFailed ? requestScan("node failed") : this;
+    return newlyFailed ? requestScan("a node or disk failed") : this;
+  }
+
+  /**
+   * Reads the disks' states from the members' directory entries; true when a disk is newly lost
+   * (offline, held, being removed or removed). A disk that is back online no longer counts.
+   */
+  private boolean updateLostDisks() {
+    Set<String> lost = new TreeSet<>();
+    Set<String> draining = new TreeSet<>();
+    for (NodeInfo n : view.get().members()) {
+      for (NodeInfo.Disk d : n.disks()) {
+        if (d.online()) continue;
+        String key = Chronos.diskKey(n.nodeId(), d.id());
+        lost.add(key);
+        if ("removing".equals(d.state())) draining.add(key);
+      }
+    }
+    boolean newly = !lostDisks.containsAll(lost);
+    if (newly) ctx.getLog().warn("disks not online: {} (being removed: {}); their replicas are re-protected", lost, draining);
+    lostDisks = lost;
+    drainingDisks = draining;
+    return newly;
   }
 
   private Behavior<Command> onListing(ChronosListing l) {
@@ -277,7 +304,8 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     ctx.getLog().info("scan {} ({}): {} nodes map {} share(s){}", scanId, reason, workers.size(), workers.size(),
         failedNow.isEmpty() ? "" : ", failed nodes " + failedNow);
     for (int i = 0; i < workers.size(); i++) {
-      chronos.get(workers.get(i)).tell(new Chronos.MapScan(scanId, i, workers.size(), failedNow, ctx.getSelf()));
+      chronos.get(workers.get(i)).tell(new Chronos.MapScan(scanId, i, workers.size(), failedNow, List.copyOf(lostDisks),
+          List.copyOf(drainingDisks), ctx.getSelf()));
     }
     ctx.scheduleOnce(MAP_TIMEOUT, ctx.getSelf(), new MapTimeout(scanId));
     return this;
@@ -329,7 +357,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       load.merge(worker, 1, Integer::sum);
       pending.put(e.egroupId(), new Assigned(worker, now));
       chronos.get(worker).tell(new Chronos.ReReplicate(scanId, e.egroupId(), e.liveNodes().size(), List.copyOf(failed),
-          ctx.getSelf()));
+          List.copyOf(lostDisks), List.copyOf(drainingDisks), ctx.getSelf()));
       handedOut++;
     }
     ctx.getLog().info("scan {} done: {} egroups mapped {}, {} under-replicated, {} task(s) handed out {}{}", scanId,
@@ -366,6 +394,6 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     long eta = toDo == 0 ? 0 : rate > 0 ? toDo / rate : -1;
     return new Status(List.copyOf(failed), missing, scansCompleted, scanning, lastScanEgroups, lastScanByNode,
         underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks,
-        orphansRemoved, orphansWaiting);
+        orphansRemoved, orphansWaiting, List.copyOf(lostDisks));
   }
 }

@@ -55,8 +55,13 @@ public record ClusterEvent(String kind, long timeMs, String node, Severity sever
   public static final String MEMBER_DOWNED = "member.downed";
   /** A member left the cluster (details: member, address, uid, previousStatus). */
   public static final String MEMBER_REMOVED = "member.removed";
+  /** A disk was taken offline (details: disk, reason, state = offline or held, offlinesInWindow). */
   public static final String DISK_OFFLINE = "disk.offline";
+  /** A disk is back online (details: disk, reason = probe passed or operator). */
   public static final String DISK_ONLINE = "disk.online";
+  /** An operator marked a disk for removal: its replicas are being moved off (details: disk). */
+  public static final String DISK_REMOVING = "disk.removing";
+  /** A disk being removed holds no replica any more (details: disk). */
   public static final String DISK_REMOVED = "disk.removed";
   public static final String REBUILD_STARTED = "rebuild.started";
   public static final String REBUILD_PROGRESS = "rebuild.progress";

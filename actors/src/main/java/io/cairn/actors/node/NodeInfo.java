@@ -46,16 +46,30 @@ public record NodeInfo(
    * @param tier {@code SSD} or {@code HDD}
    * @param capacityBytes configured capacity
    * @param usedBytes bytes held by extent group replicas
+   * @param state its health ({@code online}, {@code offline}, {@code held}, {@code removing},
+   *     {@code removed}): only an online disk serves I/O and takes new replicas; the replicas on any
+   *     other count as lost
    */
-  public record Disk(String id, String tier, long capacityBytes, long usedBytes) {}
+  public record Disk(String id, String tier, long capacityBytes, long usedBytes, String state) {
+    public static final String ONLINE = "online";
 
-  /** Bytes of capacity over all disks. */
-  public long capacityBytes() {
-    return disks.stream().mapToLong(Disk::capacityBytes).sum();
+    /** An online disk. */
+    public Disk(String id, String tier, long capacityBytes, long usedBytes) {
+      this(id, tier, capacityBytes, usedBytes, ONLINE);
+    }
+
+    public boolean online() {
+      return ONLINE.equals(state);
+    }
   }
 
-  /** Bytes used over all disks. */
+  /** Bytes of capacity over the online disks (the others take no replica). */
+  public long capacityBytes() {
+    return disks.stream().filter(Disk::online).mapToLong(Disk::capacityBytes).sum();
+  }
+
+  /** Bytes used over the online disks. */
   public long usedBytes() {
-    return disks.stream().mapToLong(Disk::usedBytes).sum();
+    return disks.stream().filter(Disk::online).mapToLong(Disk::usedBytes).sum();
   }
 }

@@ -25,6 +25,9 @@ import java.util.List;
  *                                      capacity varlong, used varlong
  *   oplogBytes                       varlong
  * </pre>
+ *
+ * <p>Version 2 appends each disk's health state (a string per disk, in the disks' order); a
+ * version-1 entry's disks read as online.
  */
 public final class NodeInfoSerializer extends VersionedSerializer<NodeInfo> {
 
@@ -33,7 +36,7 @@ public final class NodeInfoSerializer extends VersionedSerializer<NodeInfo> {
 
   @Override
   protected int currentVersion() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -57,6 +60,7 @@ public final class NodeInfoSerializer extends VersionedSerializer<NodeInfo> {
       out.writeVarLong(d.usedBytes(), true);
     }
     out.writeVarLong(n.oplogBytes(), true);
+    for (NodeInfo.Disk d : n.disks()) out.writeString(d.state()); // version 2
   }
 
   @Override
@@ -76,7 +80,14 @@ public final class NodeInfoSerializer extends VersionedSerializer<NodeInfo> {
     for (int i = 0; i < diskCount; i++) {
       disks.add(new NodeInfo.Disk(in.readString(), in.readString(), in.readVarLong(true), in.readVarLong(true)));
     }
-    return new NodeInfo(nodeId, block, rack, address, uid, aeron, portals, management, disks, in.readVarLong(true));
+    long oplogBytes = in.readVarLong(true);
+    if (version >= 2) {
+      for (int i = 0; i < diskCount; i++) {
+        NodeInfo.Disk d = disks.get(i);
+        disks.set(i, new NodeInfo.Disk(d.id(), d.tier(), d.capacityBytes(), d.usedBytes(), in.readString()));
+      }
+    }
+    return new NodeInfo(nodeId, block, rack, address, uid, aeron, portals, management, disks, oplogBytes);
   }
 
   private static int count(Input in) {

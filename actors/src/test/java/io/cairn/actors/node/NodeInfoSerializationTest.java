@@ -3,6 +3,7 @@ package io.cairn.actors.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.cairn.config.HostPort;
@@ -60,6 +61,14 @@ class NodeInfoSerializationTest {
       + "6864642db1" + "4844c4" + "808080808020" + "00"                     // hdd-1 HDD 1 TiB, 0 used
       + "8020";                                                             // OpLog 4096 bytes
 
+  /** The same node with its HDD held offline, in format version 2 (each disk's state appended). */
+  static final NodeInfo INFO_V2 = new NodeInfo(INFO.nodeId(), INFO.block(), INFO.rack(), INFO.address(), INFO.uid(),
+      INFO.aeron(), INFO.iscsiPortals(), INFO.management(),
+      List.of(INFO.disks().get(0), new NodeInfo.Disk("hdd-1", "HDD", 1L << 40, 0, "held")), INFO.oplogBytes());
+
+  static final String GOLDEN_V2 = "fa0a02" + GOLDEN_V1.substring(6)
+      + "6f6e6c696ee5" + "68656ce4";                                        // online, held
+
   private static Serializer serializer() {
     Serializer s = SerializationExtension.get(kit.system()).findSerializerFor(INFO);
     assertInstanceOf(KryoPekkoSerializer.class, s);
@@ -67,16 +76,26 @@ class NodeInfoSerializationTest {
   }
 
   @Test
-  void shouldWriteFrozenVersion1BytesAndReadThemBack() throws Exception {
-    byte[] bytes = serializer().toBinary(INFO);
+  void shouldReadFrozenVersion1BytesWithEveryDiskOnline() throws Exception {
+    NodeInfo read = (NodeInfo) serializer().fromBinary(HexFormat.of().parseHex(GOLDEN_V1), NodeInfo.class);
 
-    assertEquals(GOLDEN_V1, HexFormat.of().formatHex(bytes));
-    assertEquals(INFO, serializer().fromBinary(HexFormat.of().parseHex(GOLDEN_V1), NodeInfo.class));
+    assertEquals(INFO, read);
+    assertTrue(read.disks().stream().allMatch(NodeInfo.Disk::online));
+  }
+
+  @Test
+  void shouldWriteFrozenVersion2BytesAndReadThemBack() throws Exception {
+    byte[] bytes = serializer().toBinary(INFO_V2);
+
+    assertEquals(GOLDEN_V2, HexFormat.of().formatHex(bytes));
+    NodeInfo read = (NodeInfo) serializer().fromBinary(HexFormat.of().parseHex(GOLDEN_V2), NodeInfo.class);
+    assertEquals(INFO_V2, read);
+    assertEquals(64L << 30, read.capacityBytes(), "a held disk's capacity takes no replica");
   }
 
   @Test
   void shouldRejectAVersionFromTheFuture() {
-    byte[] future = HexFormat.of().parseHex("fa0a02" + GOLDEN_V1.substring(6));
+    byte[] future = HexFormat.of().parseHex("fa0a03" + GOLDEN_V2.substring(6));
 
     assertThrows(IllegalArgumentException.class, () -> serializer().fromBinary(future, NodeInfo.class));
   }

@@ -9,6 +9,8 @@ import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
 import io.cairn.actors.curator.Scrubber;
+import io.cairn.actors.hades.Hades;
+import io.cairn.datapath.extentstore.DiskFault;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.config.ConfigView;
@@ -76,6 +78,12 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * GET    /api/rebuild                   the Curator: failed nodes, last scan, re-replication progress;
  *                                       this node's Chronos
  * POST   /api/rebuild/scan              start a Curator scan now
+ * GET    /api/disks                     this node's disks: health (online, offline, held, removing,
+ *                                       removed), reason, offlines within the window, usage
+ * POST   /api/disks/{disk}/clear        an operator brings the disk back (after a passed probe)
+ * POST   /api/disks/{disk}/remove       planned removal: its replicas are moved off, then it is removed
+ * PUT    /api/faults/disks/{disk}       {"mode": "error"|"hang"|"none", "hangMs"?} (tests; needs
+ *                                       cairn.disk-health.fault-injection = on, else 403)
  * GET    /api/events                    the cluster event stream (text/event-stream; ?recent=N, ?kind=PREFIX)
  * GET    /api/events/recent             this node's buffered events, oldest first (?limit=N, ?kind=PREFIX)
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
@@ -134,6 +142,13 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         pathPrefix("rebuild", () -> concat(
             pathEnd(() -> get(() -> reply(rebuildStatus()))),
             path("scan", () -> post(() -> reply(startScan()))))),
+        pathPrefix("disks", () -> concat(
+            pathEnd(() -> get(() -> reply(hades(Hades.GetDisks::new)))),
+            path(PathMatchers.segment().slash("clear"), disk -> post(() -> reply(hades(r -> new Hades.Clear(disk, r))))),
+            path(PathMatchers.segment().slash("remove"), disk -> post(() -> reply(hades(r -> new Hades.Remove(disk, r))))))),
+        path(PathMatchers.segment("faults").slash("disks").slash(PathMatchers.segment()), disk ->
+            put(() -> entity(Unmarshaller.entityToString(), body -> reply(hades(r -> new Hades.InjectFault(disk,
+                diskFault(body), r)))))),
         path(PathMatchers.segment("faults").slash("replication"), () -> concat(
             get(() -> reply(replicationFaults())),
             put(() -> entity(Unmarshaller.entityToString(), body -> reply(setReplicationFaults(body)))),
@@ -159,6 +174,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("failedNodes", c.failedNodes());
       out.put("missingNodesMs", c.missingNodes());
+      out.put("lostDisks", c.lostDisks());
       Map<String, Object> scan = new LinkedHashMap<>();
       scan.put("completed", c.scansCompleted());
       scan.put("running", c.scanning());
@@ -248,6 +264,43 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     });
   }
 
+  // --- disk health ----------------------------------------------------------------------------------
+
+  /** Asks this node's Hades; a refusal becomes 404 (no such disk), 409 (refused) or 403 (fault injection off). */
+  private CompletionStage<HttpResponse> hades(
+      Function<org.apache.pekko.actor.typed.ActorRef<Hades.Reply>, Hades.Command> message) {
+    // A clear probes the disk first: allow for a probe that waits behind slow I/O.
+    return AskPattern.<Hades.Command, Hades.Reply>ask(services().hades(), message::apply, TIMEOUT.multipliedBy(2),
+        system.scheduler()).thenApply(r -> {
+          if (r.problem() == null) return ok(r.disks());
+          StatusCode code = switch (r.problem()) {
+            case NO_SUCH_DISK -> StatusCodes.NOT_FOUND;
+            case REFUSED -> StatusCodes.CONFLICT;
+            case FORBIDDEN -> StatusCodes.FORBIDDEN;
+          };
+          return error(code, r.problem().name(), r.error());
+        });
+  }
+
+  /** {"mode": "error"|"hang"|"none", "hangMs"?: positive (hang only)}. */
+  private static DiskFault diskFault(String body) {
+    JsonNode req = parseObject(body);
+    JsonNode mode = req.get("mode");
+    if (mode == null || !mode.isTextual()) throw new BadRequest("\"mode\" must be \"error\", \"hang\" or \"none\"");
+    return switch (mode.asText()) {
+      case "none" -> DiskFault.NONE;
+      case "error" -> DiskFault.error();
+      case "hang" -> {
+        JsonNode ms = req.get("hangMs");
+        if (ms == null || !ms.canConvertToLong() || ms.asLong() <= 0 || ms.asLong() > 600_000) {
+          throw new BadRequest("a hang needs \"hangMs\", 1 to 600000");
+        }
+        yield DiskFault.hang(Duration.ofMillis(ms.asLong()));
+      }
+      default -> throw new BadRequest("\"mode\" must be \"error\", \"hang\" or \"none\", was \"" + mode.asText() + "\"");
+    };
+  }
+
   // --- replication fault injection (tests; only with cairn.replication.fault-injection = on) ----
 
   private static Map<String, Object> faultsJson(Faults f) {
@@ -320,6 +373,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       dj.put("tier", d.tier());
       dj.put("capacityBytes", d.capacityBytes());
       dj.put("usedBytes", d.usedBytes());
+      dj.put("state", d.state());
       disks.add(dj);
     }
     mm.put("disks", disks);

@@ -17,7 +17,8 @@ public final class RebuildCommand extends ClientOptions {
       JsonNode s = r.body();
       JsonNode scan = s.get("scan");
       JsonNode rb = s.get("rebuild");
-      System.out.printf("failed nodes: %s; missing: %s%n", s.get("failedNodes"), s.get("missingNodesMs"));
+      System.out.printf("failed nodes: %s; missing: %s; disks not online: %s%n", s.get("failedNodes"), s.get("missingNodesMs"),
+          s.get("lostDisks"));
       System.out.printf("scans: %d completed%s; last: %d extent group(s) %s, %d under-replicated%n",
           scan.get("completed").asLong(), scan.get("running").asBoolean() ? " (one running)" : "",
           scan.get("egroups").asLong(), scan.get("egroupsByNode"), scan.get("underReplicated").asInt());

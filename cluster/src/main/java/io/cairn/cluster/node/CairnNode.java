@@ -7,6 +7,7 @@ import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
 import io.cairn.actors.curator.Scrubber;
+import io.cairn.actors.hades.Hades;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.events.MembershipEvents;
@@ -40,7 +41,9 @@ import io.cairn.config.JournalSettings;
 import io.cairn.config.DemoSettings;
 import io.cairn.config.IscsiSettings;
 import io.cairn.datapath.cache.UnifiedCache;
+import io.cairn.datapath.extentstore.DiskHealth;
 import io.cairn.datapath.extentstore.FileExtentStore;
+import io.cairn.config.DiskSettings;
 import io.cairn.datapath.iscsi.IscsiPortal;
 import io.cairn.datapath.iscsi.PortalLimits;
 import io.cairn.datapath.iscsi.login.ChapAuthentication;
@@ -105,6 +108,8 @@ public final class CairnNode implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  /** In the data directory: the disks held for an operator or being removed (survives restarts). */
+  static final String DISK_HEALTH_FILE = "disk-health.properties";
 
   private final CairnSettings settings;
   private final ActorSystem<Void> system;
@@ -143,6 +148,8 @@ public final class CairnNode implements AutoCloseable {
         settings.node().rack(), dataDir, settings.journal().type().settingName);
     UnifiedCache cache = UnifiedCache.create(settings.cache());
     FileExtentStore extentStore = FileExtentStore.open(settings.disks(), settings.extentStore(), cache);
+    DiskHealth diskHealth = new DiskHealth(settings.disks().stream().map(DiskSettings::id).toList(), settings.diskHealth(),
+        dataDir.resolve(DISK_HEALTH_FILE), System::currentTimeMillis);
     FileOpLog localOplog = FileOpLog.open(settings.oplog());
     log.info("OpLog replayed: {}", localOplog.stats());
     // The data plane: other nodes' OpLog records are kept in this node's replica log and served
@@ -272,7 +279,8 @@ public final class CairnNode implements AutoCloseable {
           settings.node().rack(), cluster.selfMember().address().toString(), cluster.selfMember().uniqueAddress().longUid(),
           new HostPort(settings.cluster().host(), settings.replication().aeronPort()), advertisedPortals.get(),
           advertisedManagement.get(),
-          extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes())).toList(),
+          extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes(),
+              diskHealth.state(d.diskId()).label())).toList(),
           oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
       try {
         directoryHolder.get().awaitMember(settings.node().id()).get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -286,6 +294,14 @@ public final class CairnNode implements AutoCloseable {
       ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
           replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal"), "chronos",
           Props.empty());
+      // Disk health: offline on errors and timeouts, probes, operator clear and removal.
+      ActorRef<Hades.Command> hades = system.systemActorOf(Behaviors.supervise(Hades.create(settings.node().id(),
+              settings.diskHealth(), extentStore, diskHealth, () -> {
+                NodeDirectory d = directoryHolder.get();
+                if (d != null) d.publishNow();
+              }))
+          .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+          "hades", Props.empty());
       ActorRef<Scrubber.Command> scrubber = system.systemActorOf(Behaviors.supervise(Scrubber.create(settings.node().id(),
               settings.curator(), replicatedStore, settings.extentStore().sliceSizeBytes(),
               settings.extentStore().egroupSizeBytes()))
@@ -330,7 +346,7 @@ public final class CairnNode implements AutoCloseable {
             NodeDirectory d = directoryHolder.get();
             return d == null ? NodeDirectory.View.EMPTY : d.view();
           }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos,
-          scrubber));
+          scrubber, hades));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
       advertisedPortals.set(List.copyOf(portals));

@@ -19,6 +19,12 @@ final class Disk {
   final AtomicLong usedBytes = new AtomicLong();
   final AtomicLong egroups = new AtomicLong();
   volatile boolean online;
+  /** Online but taking no new extent groups: its replicas are being moved off (planned removal). */
+  volatile boolean draining;
+  /** Test only: the fault every I/O of this disk meets first. */
+  volatile DiskFault fault = DiskFault.NONE;
+  /** I/O steps running on this disk now: the thread running each, with its start (System.nanoTime). */
+  final java.util.concurrent.ConcurrentHashMap<Thread, Long> inflight = new java.util.concurrent.ConcurrentHashMap<>();
   IntentJournal journal;
 
   Disk(DiskSettings settings) {

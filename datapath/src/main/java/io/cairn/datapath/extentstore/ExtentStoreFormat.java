@@ -106,6 +106,8 @@ public final class ExtentStoreFormat {
   public static final int VERSION = 1;
 
   public static final String DISK_ID_FILE = "disk.id";
+  /** Written, synced, read back and deleted by a probe of the disk (disk health). */
+  public static final String PROBE_FILE = "probe.tmp";
   public static final String EGROUP_DIR = "egroups";
   public static final String INTENT_DIR = "intent";
   public static final String DATA_SUFFIX = ".data";

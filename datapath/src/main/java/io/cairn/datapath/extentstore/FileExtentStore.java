@@ -210,7 +210,8 @@ public final class FileExtentStore implements ExtentStore {
       } else {
         d = disksById.get(diskId);
         if (d == null) throw new IllegalArgumentException("unknown disk " + diskId);
-        if (!d.online) throw new VDiskIoException(Kind.NOT_READY, "disk " + diskId + " is offline");
+        if (!d.online) throw offline(d);
+        if (d.draining) throw new VDiskIoException(Kind.NOT_READY, "disk " + diskId + " is being removed");
         if (d.free() < egroupSize) {
           throw new VDiskIoException(Kind.SPACE_EXHAUSTED, "disk " + diskId + " cannot hold another extent group");
         }
@@ -249,7 +250,7 @@ public final class FileExtentStore implements ExtentStore {
     if (length == 0) return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
     ByteBuf fromCache = readFromCache(eg, offset, length);
     if (fromCache != null) return CompletableFuture.completedFuture(fromCache);
-    return onIoThread(() -> doRead(eg, offset, length));
+    return onIoThread(eg.disk, () -> doRead(eg, offset, length));
   }
 
   @Override
@@ -262,7 +263,7 @@ public final class FileExtentStore implements ExtentStore {
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
     if (length == 0) return CompletableFuture.completedFuture(null);
-    return onIoThread(() -> {
+    return onIoThread(eg.disk, () -> {
       doWrite(eg, offset, data);
       return null;
     });
@@ -281,7 +282,7 @@ public final class FileExtentStore implements ExtentStore {
     int end = (int) ((offset + length) / sliceSize);
     // The written flags are looked at under the slices' exclusive hold, on an I/O thread: a write
     // in flight to them finishes first, and then its slices are deallocated too.
-    return onIoThread(() -> {
+    return onIoThread(eg.disk, () -> {
       doDeallocate(eg, first, end);
       return null;
     });
@@ -304,7 +305,7 @@ public final class FileExtentStore implements ExtentStore {
   public CompletableFuture<Void> delete(long egroupId) {
     Egroup eg = egroups.get(egroupId);
     if (eg == null) return CompletableFuture.completedFuture(null);
-    return onIoThread(() -> {
+    return onIoThread(eg.disk, () -> {
       doDelete(eg);
       return null;
     });
@@ -313,7 +314,7 @@ public final class FileExtentStore implements ExtentStore {
   @Override
   public List<Long> egroupIds() {
     List<Long> ids = new ArrayList<>();
-    for (Egroup eg : egroups.values()) if (!eg.deleted) ids.add(eg.id);
+    for (Egroup eg : egroups.values()) if (!eg.deleted && eg.disk.online) ids.add(eg.id);
     return ids;
   }
 
@@ -321,7 +322,7 @@ public final class FileExtentStore implements ExtentStore {
   public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.completedFuture(false);
-    return onIoThread(() -> {
+    return onIoThread(eg.disk, () -> {
       // Under the whole-egroup hold: a write of it either finished (and stamped it) or waits, and
       // then finds the egroup gone.
       SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
@@ -343,7 +344,7 @@ public final class FileExtentStore implements ExtentStore {
     }
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
-    return onIoThread(() -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
+    return onIoThread(eg.disk, () -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
   }
 
   @Override
@@ -358,10 +359,13 @@ public final class FileExtentStore implements ExtentStore {
   }
 
   /**
-   * Runs {@code step} on an I/O thread; the future fails with a {@link VDiskIoException} (NOT_READY
-   * once the store is closed or crashed), or with the test's {@link SimulatedCrash} as it is.
+   * Runs {@code step}, an I/O of disk {@code d}, on an I/O thread; the future fails with a {@link
+   * VDiskIoException} (NOT_READY at once when the disk is offline, or once the store is closed or
+   * crashed), or with the test's {@link SimulatedCrash} as it is. A step that meets an error of the
+   * medium takes the disk offline ({@link #failDisk}); a checksum mismatch is not one.
    */
-  private <T> CompletableFuture<T> onIoThread(IoStep<T> step) {
+  private <T> CompletableFuture<T> onIoThread(Disk d, IoStep<T> step) {
+    if (!d.online) return CompletableFuture.failedFuture(offline(d));
     CompletableFuture<T> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
@@ -369,16 +373,168 @@ public final class FileExtentStore implements ExtentStore {
           f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store crashed"));
           return;
         }
+        Thread self = Thread.currentThread();
+        d.inflight.put(self, System.nanoTime());
         try {
+          d.fault.apply(d.id);
           f.complete(step.run());
         } catch (Throwable t) {
+          IOException medium = mediumError(t);
+          if (medium != null) failDisk(d, "I/O error: " + medium.getMessage());
           f.completeExceptionally(t instanceof SimulatedCrash ? t : VDiskIoException.of(t));
+        } finally {
+          d.inflight.remove(self);
         }
       });
     } catch (RejectedExecutionException e) {
       f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store closed"));
     }
     return f;
+  }
+
+  private static VDiskIoException offline(Disk d) {
+    return new VDiskIoException(Kind.NOT_READY, "disk " + d.id + " is offline");
+  }
+
+  /** The error of the medium behind {@code t}, if any: an I/O exception other than a closed channel. */
+  private static IOException mediumError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.nio.channels.ClosedChannelException) return null;
+      if (c instanceof IOException io) return io;
+      if (c.getCause() == c) break;
+    }
+    return null;
+  }
+
+  // ==== disk health =================================================================================
+
+  /** Told when the store takes a disk offline itself (an error of its medium). */
+  @FunctionalInterface
+  public interface DiskListener {
+    /** Called on an I/O thread: must not block. */
+    void diskFailed(String diskId, String reason);
+  }
+
+  private volatile DiskListener diskListener = (id, reason) -> {};
+
+  /** Who hears of disks the store takes offline (the node's disk health monitor). */
+  public void setDiskListener(DiskListener listener) {
+    this.diskListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Takes disk {@code d} offline: every I/O of it fails NOT_READY at once from now on (steps already
+   * running finish), its replicas' cached slices are dropped, and the listener hears of it.
+   */
+  private void failDisk(Disk d, String reason) {
+    if (!setOffline(d)) return;
+    LOG.error("disk {} taken offline: {}", d.id, reason);
+    diskListener.diskFailed(d.id, reason);
+  }
+
+  private boolean setOffline(Disk d) {
+    synchronized (d) {
+      if (!d.online) return false;
+      d.online = false;
+    }
+    for (Egroup eg : egroups.values()) if (eg.disk == d) cache.invalidate(eg.id, 0, sliceCount);
+    return true;
+  }
+
+  /** Takes disk {@code diskId} offline, as an I/O error would (no listener call); whether it was online. */
+  public boolean takeOffline(String diskId, String reason) {
+    Disk d = disk(diskId);
+    boolean was = setOffline(d);
+    if (was) LOG.warn("disk {} taken offline: {}", d.id, reason);
+    return was;
+  }
+
+  /**
+   * Brings disk {@code diskId} back online (after a passed {@link #probe}); its replicas serve I/O
+   * again. A disk that could not be opened at start stays offline (its metadata was never loaded).
+   */
+  public boolean bringOnline(String diskId) {
+    Disk d = disk(diskId);
+    if (d.journal == null) return false;
+    synchronized (d) {
+      if (d.online) return false;
+      d.online = true;
+    }
+    LOG.info("disk {} back online", d.id);
+    return true;
+  }
+
+  /** Whether new extent groups may be placed on disk {@code diskId}; a draining disk takes none. */
+  public void setDraining(String diskId, boolean draining) {
+    disk(diskId).draining = draining;
+  }
+
+  /** Test only: the fault every I/O of disk {@code diskId} meets from now on ({@link DiskFault#NONE} clears it). */
+  public void injectFault(String diskId, DiskFault fault) {
+    disk(diskId).fault = java.util.Objects.requireNonNull(fault, "fault");
+    LOG.warn("disk {}: injected fault {}", diskId, fault);
+  }
+
+  /** The fault injected into disk {@code diskId}. */
+  public DiskFault fault(String diskId) {
+    return disk(diskId).fault;
+  }
+
+  /** For each disk, how long its oldest I/O now running has been running (zero when none runs). */
+  public Map<String, java.time.Duration> oldestIo() {
+    long now = System.nanoTime();
+    Map<String, java.time.Duration> out = new LinkedHashMap<>();
+    for (Disk d : disks) {
+      long oldest = now;
+      for (long start : d.inflight.values()) oldest = Math.min(oldest, start);
+      out.put(d.id, java.time.Duration.ofNanos(now - oldest));
+    }
+    return out;
+  }
+
+  /**
+   * Tests the medium of disk {@code diskId}, online or not: writes a probe file of one slice of
+   * random bytes in its directory, syncs it, reads it back, compares and deletes it, on an I/O
+   * thread. Completes when it passed; fails with what went wrong.
+   */
+  public CompletableFuture<Void> probe(String diskId) {
+    Disk d = disk(diskId);
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      io.execute(() -> {
+        Thread self = Thread.currentThread();
+        d.inflight.put(self, System.nanoTime());
+        Path file = d.root.resolve(ExtentStoreFormat.PROBE_FILE);
+        try {
+          d.fault.apply(d.id);
+          byte[] bytes = new byte[sliceSize];
+          java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            FileUtil.writeFully(ch, ByteBuffer.wrap(bytes), 0);
+            ch.force(true);
+            ByteBuffer back = ByteBuffer.allocate(sliceSize);
+            FileUtil.readFully(ch, back, 0);
+            if (!java.util.Arrays.equals(bytes, back.array())) throw new IOException("probe read back other bytes than written");
+          }
+          Files.delete(file);
+          f.complete(null);
+        } catch (Throwable t) {
+          f.completeExceptionally(t);
+        } finally {
+          d.inflight.remove(self);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new VDiskIoException(Kind.NOT_READY, "extent store closed"));
+    }
+    return f;
+  }
+
+  private Disk disk(String diskId) {
+    Disk d = disksById.get(diskId);
+    if (d == null) throw new IllegalArgumentException("no disk '" + diskId + "' on this node");
+    return d;
   }
 
   @Override
@@ -453,7 +609,7 @@ public final class FileExtentStore implements ExtentStore {
     for (boolean ssd : new boolean[] {true, false}) {
       Disk best = null;
       for (Disk d : disks) {
-        if (!d.online || d.ssd() != ssd || d.free() < egroupSize) continue;
+        if (!d.online || d.draining || d.ssd() != ssd || d.free() < egroupSize) continue;
         if (best == null || d.free() > best.free()) best = d;
       }
       if (best != null) return best;
@@ -1034,7 +1190,9 @@ public final class FileExtentStore implements ExtentStore {
           checkpoint(d);
         } catch (SimulatedCrash c) {
           return;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+          failDisk(d, "checkpoint failed: " + e);
+        } catch (RuntimeException e) {
           LOG.error("checkpoint of disk {} failed; retrying", d.id, e);
         }
       }
