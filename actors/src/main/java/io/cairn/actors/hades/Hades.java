@@ -30,6 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *       {@code offline-limit}-th time within {@code offline-window} it is held for an operator.
  *   <li>An offline disk is probed every {@code probe-interval} (a file written, synced, read back
  *       and deleted, {@link FileExtentStore#probe}); it comes back online when a probe passes.
+ *   <li>Every online disk gets the same probe as a health check every {@code probe-interval}, so
+ *       a disk that fails or stops answering is found even when no front-end I/O reaches it.
  *   <li>An operator clears a disk (a passed probe first) or marks it for removal; a disk being
  *       removed takes no new replicas, and is removed once it holds none (the Curator re-protects
  *       its replicas elsewhere, and the scans' orphan sweeps delete the copies left on it).
@@ -92,6 +94,8 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
 
   private record Probed(String diskId, Throwable failure, ActorRef<Reply> operator) implements Command {}
 
+  private record HealthChecked(String diskId, Throwable failure) implements Command {}
+
   /**
    * @param changed called after any disk's state changed (the node republishes its directory
    *     entry, where the Curator reads the states)
@@ -109,6 +113,9 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
   private final DiskHealth health;
   private final ClusterEvents events;
   private final Runnable changed;
+  /** Online disks whose health check is running. */
+  private final java.util.Set<String> checking = new java.util.HashSet<>();
+  private long nextHealthCheckNs;
 
   private Hades(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId, DiskHealthSettings settings,
       FileExtentStore store, DiskHealth health, Runnable changed) {
@@ -148,6 +155,7 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
         .onMessage(Check.class, m -> onCheck())
         .onMessage(Probe.class, m -> onProbe(m.diskId()))
         .onMessage(Probed.class, this::onProbed)
+        .onMessage(HealthChecked.class, this::onHealthChecked)
         .onMessage(Clear.class, this::onClear)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(InjectFault.class, this::onInjectFault)
@@ -170,6 +178,16 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
   }
 
   private Behavior<Command> onCheck() {
+    long now = System.nanoTime();
+    if (now >= nextHealthCheckNs) {
+      nextHealthCheckNs = now + settings.probeInterval().toNanos();
+      ActorRef<Command> self = getContext().getSelf();
+      for (DiskUsage u : store.disks()) {
+        if (u.online() && checking.add(u.diskId())) {
+          store.probe(u.diskId()).whenComplete((ok, err) -> self.tell(new HealthChecked(u.diskId(), err)));
+        }
+      }
+    }
     Map<String, Duration> oldest = store.oldestIo();
     for (DiskUsage u : store.disks()) {
       Duration age = oldest.getOrDefault(u.diskId(), Duration.ZERO);
@@ -184,6 +202,14 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
             + " is removed: every replica was moved off", Map.of("disk", u.diskId()));
       }
     }
+    return this;
+  }
+
+  private Behavior<Command> onHealthChecked(HealthChecked h) {
+    checking.remove(h.diskId());
+    if (h.failure() == null) return this;
+    String reason = "health check failed: " + h.failure().getMessage();
+    if (store.takeOffline(h.diskId(), reason)) onFailed(h.diskId(), reason);
     return this;
   }
 

@@ -36,7 +36,7 @@ public final class DiskCommand extends ClientOptions {
     for (JsonNode m : client.get("api/status").body().path("cluster").path("members")) {
       if (node.equals(m.path("nodeId").asText())) return new ApiClient("http://" + m.get("management").asText());
     }
-    throw new ApiClient.CallFailed("no member node '" + node + "' in the cluster", 4);
+    throw new ApiClient.CallFailed("no member node '" + node + "' in the cluster", 1);
   }
 
   /** What a disk action prints: the node's disks after it. */
