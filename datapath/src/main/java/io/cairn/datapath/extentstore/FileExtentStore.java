@@ -250,7 +250,7 @@ public final class FileExtentStore implements ExtentStore {
     if (length == 0) return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
     ByteBuf fromCache = readFromCache(eg, offset, length);
     if (fromCache != null) return CompletableFuture.completedFuture(fromCache);
-    return onIoThread(eg.disk, () -> doRead(eg, offset, length));
+    return onIoThread(eg.disk, Kind.UNRECOVERED_READ_ERROR, () -> doRead(eg, offset, length));
   }
 
   @Override
@@ -263,7 +263,7 @@ public final class FileExtentStore implements ExtentStore {
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
     if (length == 0) return CompletableFuture.completedFuture(null);
-    return onIoThread(eg.disk, () -> {
+    return onIoThread(eg.disk, Kind.WRITE_ERROR, () -> {
       doWrite(eg, offset, data);
       return null;
     });
@@ -282,7 +282,7 @@ public final class FileExtentStore implements ExtentStore {
     int end = (int) ((offset + length) / sliceSize);
     // The written flags are looked at under the slices' exclusive hold, on an I/O thread: a write
     // in flight to them finishes first, and then its slices are deallocated too.
-    return onIoThread(eg.disk, () -> {
+    return onIoThread(eg.disk, Kind.WRITE_ERROR, () -> {
       doDeallocate(eg, first, end);
       return null;
     });
@@ -305,7 +305,7 @@ public final class FileExtentStore implements ExtentStore {
   public CompletableFuture<Void> delete(long egroupId) {
     Egroup eg = egroups.get(egroupId);
     if (eg == null) return CompletableFuture.completedFuture(null);
-    return onIoThread(eg.disk, () -> {
+    return onIoThread(eg.disk, Kind.WRITE_ERROR, () -> {
       doDelete(eg);
       return null;
     });
@@ -322,7 +322,7 @@ public final class FileExtentStore implements ExtentStore {
   public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.completedFuture(false);
-    return onIoThread(eg.disk, () -> {
+    return onIoThread(eg.disk, Kind.WRITE_ERROR, () -> {
       // Under the whole-egroup hold: a write of it either finished (and stamped it) or waits, and
       // then finds the egroup gone.
       SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
@@ -344,7 +344,7 @@ public final class FileExtentStore implements ExtentStore {
     }
     Egroup eg = egroups.get(egroupId);
     if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
-    return onIoThread(eg.disk, () -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
+    return onIoThread(eg.disk, Kind.UNRECOVERED_READ_ERROR, () -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
   }
 
   @Override
@@ -364,7 +364,7 @@ public final class FileExtentStore implements ExtentStore {
    * crashed), or with the test's {@link SimulatedCrash} as it is. A step that meets an error of the
    * medium takes the disk offline ({@link #failDisk}); a checksum mismatch is not one.
    */
-  private <T> CompletableFuture<T> onIoThread(Disk d, IoStep<T> step) {
+  private <T> CompletableFuture<T> onIoThread(Disk d, Kind mediumErrorKind, IoStep<T> step) {
     if (!d.online) return CompletableFuture.failedFuture(offline(d));
     CompletableFuture<T> f = new CompletableFuture<>();
     try {
@@ -375,15 +375,28 @@ public final class FileExtentStore implements ExtentStore {
         }
         Thread self = Thread.currentThread();
         d.inflight.put(self, System.nanoTime());
+        T result = null;
+        Throwable failure = null;
         try {
           d.fault.apply(d.id);
-          f.complete(step.run());
+          result = step.run();
         } catch (Throwable t) {
-          IOException medium = mediumError(t);
-          if (medium != null) failDisk(d, "I/O error: " + medium.getMessage());
-          f.completeExceptionally(t instanceof SimulatedCrash ? t : VDiskIoException.of(t));
+          failure = t;
         } finally {
-          d.inflight.remove(self);
+          d.inflight.remove(self); // before the caller hears: its next look at the disk sees it idle
+        }
+        if (failure == null) {
+          f.complete(result);
+          return;
+        }
+        IOException medium = mediumError(failure);
+        if (medium != null) failDisk(d, "I/O error: " + medium.getMessage());
+        if (failure instanceof SimulatedCrash) {
+          f.completeExceptionally(failure);
+        } else if (failure instanceof IOException io) {
+          f.completeExceptionally(new VDiskIoException(mediumErrorKind, "disk " + d.id + ": " + io.getMessage(), io));
+        } else {
+          f.completeExceptionally(VDiskIoException.of(failure));
         }
       });
     } catch (RejectedExecutionException e) {
@@ -518,11 +531,11 @@ public final class FileExtentStore implements ExtentStore {
             if (!java.util.Arrays.equals(bytes, back.array())) throw new IOException("probe read back other bytes than written");
           }
           Files.delete(file);
+          d.inflight.remove(self);
           f.complete(null);
         } catch (Throwable t) {
-          f.completeExceptionally(t);
-        } finally {
           d.inflight.remove(self);
+          f.completeExceptionally(t);
         }
       });
     } catch (RejectedExecutionException e) {
