@@ -84,6 +84,10 @@ class RebuildIT {
       assertEquals(onVictim * 4 * MIB, total, "each lost replica copied once: " + rebuild);
       assertTrue(rebuild.path("scan").path("egroupsByNode").size() == 3, "the scan was mapped by the 3 survivors: " + rebuild);
 
+      JsonNode rebuildEvents = c.get(2, "/api/events/recent?kind=rebuild.");
+      List<String> kinds = stream(rebuildEvents).map(e -> e.get("kind").asText()).toList();
+      assertTrue(kinds.contains("rebuild.started") && kinds.indexOf("rebuild.started") < kinds.lastIndexOf("rebuild.finished"),
+          "rebuild.started, then rebuild.finished on the event stream: " + rebuildEvents);
       assertEquals(sha, c.readBack(3, lun, IMAGE_BYTES, "after the rebuild"), "every byte reads back after the rebuild");
       QemuIo.run(c.url(1, lun), List.of("write -P 0x5c 900M 1M", "read -P 0x5c 900M 1M"), LocalClusterRun.IO_TIMEOUT)
           .assertClean("a write after the rebuild through node 1", 1, 1);
@@ -103,6 +107,9 @@ class RebuildIT {
       System.out.println("RebuildIT: node 4 came back with " + returned + " replicas; holds " + localEgroups(status4)
           + " after the scans (" + cleaned.path("orphansRemoved") + " orphans deleted)");
       assertTrue(cleaned.path("orphansRemoved").asLong() >= returned - listedOn(c, "node-4"), "orphan count: " + cleaned);
+      JsonNode overEvents = c.get(4, "/api/events/recent?kind=over-replication.");
+      assertTrue(stream(overEvents).anyMatch(e -> e.get("node").asText().equals("node-4")
+          && e.path("details").path("replicas").asInt() > 0), "node 4 reports the replicas it deleted: " + overEvents);
       JsonNode final_ = c.get(1, "/api/vdisks/healed/extent-groups");
       assertTrue(stream(final_).allMatch(e -> distinctNodes(e) == 2), "every egroup still has 2 replicas: " + final_);
       assertEquals(sha, c.readBack(4, lun, IMAGE_BYTES, "through the returned node"),

@@ -81,6 +81,10 @@ class ScrubIT {
     System.out.println("ScrubIT: node " + node + " scrubber " + s);
     assertEquals(1, s.path("badSlices").asLong(), "one bad slice found: " + s);
     assertEquals(0, s.path("unrepairedSlices").asLong(), s.toString());
+    JsonNode events = c.get(node, "/api/events/recent?kind=checksum.");
+    assertTrue(stream(events).anyMatch(e -> e.get("node").asText().equals("node-" + node)
+        && e.path("details").path("slicesRepaired").asInt() == 1 && e.path("details").path("foundBy").asText().equals("scrubber")),
+        "a checksum.repaired event from node " + node + ": " + events);
   }
 
   /** The data file of egroup {@code id} on node I. */

@@ -6,6 +6,8 @@ import io.cairn.actors.node.DirectoryReplicaPlacer;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CuratorSettings;
+import io.cairn.actors.events.ClusterEvent;
+import io.cairn.actors.events.ClusterEvents;
 import io.cairn.datapath.extentstore.ExtentStoreFormat;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
@@ -257,6 +259,12 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
   }
 
   private Behavior<Command> onMapFinished(MapFinished f) {
+    if (f.orphans().removed() > 0) {
+      ClusterEvents.get(ctx.getSystem()).publish(ClusterEvent.of(ClusterEvent.OVER_REPLICATION_REMOVED,
+          ClusterEvent.Severity.INFO, nodeId + " deleted " + f.orphans().removed()
+              + " replica(s) no extent group metadata lists (re-protected elsewhere while it was away, or deleted)",
+          java.util.Map.of("replicas", f.orphans().removed(), "waiting", f.orphans().waiting(), "scan", f.scan().scanId())));
+    }
     if (f.failure() != null) {
       ctx.getLog().warn("scan {}: mapping share {}/{} failed: {}", f.scan().scanId(), f.scan().index(), f.scan().count(),
           f.failure().toString());

@@ -1,5 +1,7 @@
 package io.cairn.actors.curator;
 
+import io.cairn.actors.events.ClusterEvent;
+import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
 import io.cairn.config.CuratorSettings;
@@ -47,6 +49,8 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
   /** A map that has not answered within this long is given up (the scan completes without it). */
   static final Duration MAP_TIMEOUT = Duration.ofMinutes(5);
+  /** Least time between two rebuild.progress events. */
+  static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
   /** A task handed out and not reported within this long may be handed out again. */
   static final Duration TASK_TIMEOUT = Duration.ofMinutes(10);
 
@@ -143,6 +147,10 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private final Map<Long, Assigned> pending = new HashMap<>();
   private long rebuildStartNs;
   private long rebuildBytes;
+  /** Whether a rebuild is running (tasks handed out and not all done): its events are published once. */
+  private boolean rebuilding;
+  private long rebuildFailedAtStart;
+  private long lastProgressEventNs;
   private final Map<String, Long> bytesByNode = new TreeMap<>();
   private long failedTasks;
   private long orphansRemoved;
@@ -360,6 +368,16 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
           List.copyOf(lostDisks), List.copyOf(drainingDisks), ctx.getSelf()));
       handedOut++;
     }
+    if (handedOut > 0 && !rebuilding) {
+      rebuilding = true;
+      rebuildFailedAtStart = failedTasks;
+      lastProgressEventNs = now;
+      publish(ClusterEvent.REBUILD_STARTED, ClusterEvent.Severity.WARNING, "rebuild started: " + pending.size()
+          + " extent group(s) to re-protect" + (failed.isEmpty() ? "" : ", failed nodes " + failed)
+          + (lostDisks.isEmpty() ? "" : ", disks not online " + lostDisks), Map.of("tasks", pending.size(),
+          "bytesToReprotect", (long) pending.size() * egroupBytes, "failedNodes", String.join(",", failed),
+          "lostDisks", String.join(",", lostDisks), "scan", scanId));
+    }
     ctx.getLog().info("scan {} done: {} egroups mapped {}, {} under-replicated, {} task(s) handed out {}{}", scanId,
         lastScanEgroups, lastScanByNode, underReplicated, handedOut, load,
         unrecoverable == 0 ? "" : ", " + unrecoverable + " with no surviving copy on a live node");
@@ -377,11 +395,31 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       bytesByNode.merge(d.nodeId(), d.bytes(), Long::sum);
     }
     if (d.error() != null) failedTasks++;
-    if (pending.isEmpty() && rebuildBytes > 0) {
-      ctx.getLog().info("rebuild finished: {} bytes re-protected in {} s, by node {}", rebuildBytes,
-          Duration.ofNanos(System.nanoTime() - rebuildStartNs).toSeconds(), bytesByNode);
+    if (!rebuilding) return this;
+    long now = System.nanoTime();
+    long seconds = Duration.ofNanos(now - rebuildStartNs).toSeconds();
+    if (pending.isEmpty()) {
+      rebuilding = false;
+      long failedNow = failedTasks - rebuildFailedAtStart;
+      ctx.getLog().info("rebuild finished: {} bytes re-protected in {} s, by node {}", rebuildBytes, seconds, bytesByNode);
+      publish(ClusterEvent.REBUILD_FINISHED, failedNow == 0 ? ClusterEvent.Severity.INFO : ClusterEvent.Severity.WARNING,
+          "rebuild finished: " + rebuildBytes + " bytes re-protected in " + seconds + " s"
+              + (failedNow == 0 ? "" : ", " + failedNow + " task(s) failed (a later scan retries them)"),
+          Map.of("bytesReprotected", rebuildBytes, "seconds", seconds, "failedTasks", failedNow,
+              "bytesByNode", bytesByNode.toString()));
+    } else if (now - lastProgressEventNs >= PROGRESS_EVERY.toNanos()) {
+      lastProgressEventNs = now;
+      Status st = status();
+      publish(ClusterEvent.REBUILD_PROGRESS, ClusterEvent.Severity.INFO, "rebuild: " + st.bytesReprotected() + " bytes done, "
+          + st.bytesToReprotect() + " to go" + (st.etaSeconds() >= 0 ? ", ETA " + st.etaSeconds() + " s" : ""),
+          Map.of("bytesReprotected", st.bytesReprotected(), "bytesToReprotect", st.bytesToReprotect(),
+              "rateBytesPerSecond", st.rateBytesPerSecond(), "etaSeconds", st.etaSeconds(), "pendingTasks", st.pendingTasks()));
     }
     return this;
+  }
+
+  private void publish(String kind, ClusterEvent.Severity severity, String message, Map<String, ?> details) {
+    ClusterEvents.get(ctx.getSystem()).publish(ClusterEvent.of(kind, severity, message, details));
   }
 
   private Status status() {

@@ -5,6 +5,8 @@ import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.config.CuratorSettings;
 import io.cairn.datapath.extentstore.ExtentStore;
+import io.cairn.actors.events.ClusterEvent;
+import io.cairn.actors.events.ClusterEvents;
 import io.cairn.datapath.extentstore.ExtentStoreFormat;
 import io.cairn.datapath.vdisk.VDiskIoException;
 import io.cairn.serialization.CairnSerializable;
@@ -204,6 +206,13 @@ public final class Scrubber extends AbstractBehavior<Scrubber.Command> {
     String eg = ExtentStoreFormat.hex(r.egroupId());
     repairedSlices += r.badSlices() - r.stillBad();
     unrepairedSlices += r.stillBad();
+    if (r.badSlices() > r.stillBad()) {
+      ClusterEvents.get(getContext().getSystem()).publish(ClusterEvent.of(ClusterEvent.CHECKSUM_REPAIRED,
+          ClusterEvent.Severity.WARNING, "scrub: " + (r.badSlices() - r.stillBad()) + " slice(s) of egroup " + eg
+              + " on " + nodeId + " failed their checksum and were repaired from another replica",
+          java.util.Map.of("egroup", eg, "slicesRepaired", r.badSlices() - r.stillBad(), "slicesNotRepaired", r.stillBad(),
+              "foundBy", "scrubber")));
+    }
     if (r.stillBad() == 0) {
       LOG.warn("scrub: egroup {}: {} slice(s) of this node's replica failed their checksum; repaired from another replica",
           eg, r.badSlices());
