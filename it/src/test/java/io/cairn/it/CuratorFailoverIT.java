@@ -9,17 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The Curator singleton dies mid-rebuild and the work resumes on another node: 4 nodes, RF2, the
- * data written through node 2 (so node 2 holds a copy of every extent group). Node 4 is killed;
- * once it is gone from the membership its replicas count as failed and the Curator on node 1 (the
- * oldest node) starts a slow rebuild. While it runs, node 1 is killed too: the singleton moves to
- * node 2, whose Curator scans again and finishes re-protecting everything onto the two survivors.
+ * The Curator singleton dies mid-rebuild and the work resumes on another node: 4 nodes, RF2.
+ * Node 1 is restarted first, so that the singletons run on node 2 (now the oldest member) while
+ * node 1 runs the vDisk's controller and, with data locality, holds a copy of every extent group.
+ * Node 4 is killed; once it is gone from the membership its replicas count as failed and the
+ * Curator on node 2 starts a slow rebuild. While it runs, node 2 is killed too: the singleton
+ * moves to node 3, whose Curator scans again and re-protects everything onto the two survivors.
  * Every byte reads back. Ports 13950-13999.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -32,51 +34,62 @@ class CuratorFailoverIT {
   void shouldFinishTheRebuildOnAnotherNodeWhenTheCuratorsNodeIsKilledMidRebuild(TestInfo test) throws Exception {
     LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(CuratorFailoverIT.class, MultiNodeIT.name(test)), 13950, 4, null);
     // A failed node counts as failed only after the split-brain resolver removed it (20 s), so that
-    // the second kill leaves a majority; copies start once every 4 s per node, so the rebuild lasts.
+    // each kill leaves a majority; copies start once every 4 s per node, so the rebuild lasts.
     c.nodeJavaOpts = "-Dcairn.curator.node-failure-delay=30s -Dcairn.curator.scan-interval=20s"
         + " -Dcairn.curator.max-copy-rate=1MiB -Dcairn.curator.fence-lease=10s -Dcairn.curator.orphan-grace=20s";
     c.scenario(() -> {
       c.up("--blocks", "4");
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
+      c.kill9(1);
+      awaitMembers(c, 2, 3);
+      LocalClusterRun.cairn(Duration.ofMinutes(5), List.of("cluster", "start", "--dir", c.dir.toString(), "--node", "1"),
+          c.nodeJavaOpts).assertOk("bin/cairn cluster start --node 1");
+      for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
+
       int lun = c.replicatedVDisk(2, "steady", "1G");
       Path image = c.dir.resolve("image.raw");
       QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0xC0A7L);
       String sha = QemuImgRoundTripIT.sha256(image, IMAGE_BYTES);
-      Exec.run(Duration.ofMinutes(4), "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), c.url(2, lun))
-          .assertOk("qemu-img convert of 128 MiB into steady through node 2");
+      Exec.run(Duration.ofMinutes(4), "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), c.url(1, lun))
+          .assertOk("qemu-img convert of 128 MiB into steady through node 1");
       Files.delete(image);
       long egroups = IMAGE_BYTES / (4 * MIB);
-      JsonNode before = await("every egroup of steady on 2 distinct nodes, one of them node 2", Duration.ofMinutes(3),
-          () -> c.get(2, "/api/vdisks/steady/extent-groups"),
-          list -> list.size() >= egroups && stream(list).allMatch(e -> distinctNodes(e) == 2 && holds(e, "node-2")));
+      JsonNode before = await("every egroup of steady on 2 distinct nodes, one of them node 1", Duration.ofMinutes(3),
+          () -> c.get(1, "/api/vdisks/steady/extent-groups"),
+          list -> list.size() >= egroups && stream(list).allMatch(e -> distinctNodes(e) == 2 && holds(e, "node-1")));
       long onNode4 = stream(before).filter(e -> holds(e, "node-4")).count();
       assertTrue(onNode4 >= 2, "node 4 holds replicas: " + before);
 
       c.kill9(4);
-      await("node 4 is gone from the membership", Duration.ofMinutes(2), () -> c.get(2, "/api/status"),
-          s -> s.path("cluster").path("domains").path("nodes").asInt() == 3);
-      JsonNode started = await("the Curator on node 1 starts the rebuild", Duration.ofMinutes(2),
-          () -> c.get(2, "/api/events/recent?kind=rebuild.started"), l -> l != null && l.size() > 0).get(0);
-      assertEquals("node-1", started.get("node").asText(), "the singleton runs on the oldest node: " + started);
-      JsonNode midway = c.get(2, "/api/rebuild");
+      awaitMembers(c, 1, 3);
+      JsonNode started = await("the Curator starts the rebuild", Duration.ofMinutes(2),
+          () -> c.get(1, "/api/events/recent?kind=rebuild.started"), l -> l != null && l.size() > 0).get(0);
+      assertEquals("node-2", started.get("node").asText(), "the singleton runs on the oldest member: " + started);
+      JsonNode midway = c.get(1, "/api/rebuild");
       assertTrue(midway.path("rebuild").path("pendingTasks").asInt() > 0, "the rebuild is still running: " + midway);
 
-      c.kill9(1);
+      c.kill9(2);
       long killedAt = System.currentTimeMillis();
       JsonNode finished = await("a Curator on another node finishes the rebuild", Duration.ofMinutes(6),
-          () -> c.get(2, "/api/events/recent?kind=rebuild.finished"),
-          l -> l != null && stream(l).anyMatch(e -> e.get("timeMs").asLong() > killedAt && !e.get("node").asText().equals("node-1")));
-      System.out.println("CuratorFailoverIT: rebuild started " + started + "; after the kill of node 1: " + finished);
-      JsonNode after = await("every egroup of steady on nodes 2 and 3", Duration.ofMinutes(6),
-          () -> c.get(2, "/api/vdisks/steady/extent-groups"),
-          list -> list.size() == before.size() && stream(list).allMatch(e -> holds(e, "node-2") && holds(e, "node-3")));
+          () -> c.get(1, "/api/events/recent?kind=rebuild.finished"),
+          l -> l != null && stream(l).anyMatch(e -> e.get("timeMs").asLong() > killedAt && e.get("node").asText().equals("node-3")));
+      System.out.println("CuratorFailoverIT: rebuild started " + started + "; after the kill of node 2: " + finished);
+      JsonNode after = await("every egroup of steady on nodes 1 and 3", Duration.ofMinutes(6),
+          () -> c.get(1, "/api/vdisks/steady/extent-groups"),
+          list -> list.size() == before.size() && stream(list).allMatch(e -> holds(e, "node-1") && holds(e, "node-3")));
       JsonNode status = c.get(3, "/api/rebuild");
-      assertTrue(status.path("failedNodes").toString().contains("node-1") && status.path("failedNodes").toString()
+      assertTrue(status.path("failedNodes").toString().contains("node-2") && status.path("failedNodes").toString()
           .contains("node-4"), "the new Curator knows both failed nodes: " + status);
       assertTrue(status.path("scan").path("completed").asLong() >= 1, "the new Curator completed a scan: " + status);
       assertEquals(sha, c.readBack(3, lun, IMAGE_BYTES, "after the failover"), "every byte reads back through node 3");
       System.out.println("CuratorFailoverIT: " + onNode4 + " egroups lost a replica on node 4; final " + after);
     });
+  }
+
+  /** Waits until node I sees exactly {@code members} Up members. */
+  private static void awaitMembers(LocalClusterRun c, int node, int members) {
+    await("node " + node + " sees " + members + " members", Duration.ofMinutes(2), () -> c.get(node, "/api/status"),
+        s -> s.path("cluster").path("domains").path("nodes").asInt() == members);
   }
 
   private static long distinctNodes(JsonNode egroup) {

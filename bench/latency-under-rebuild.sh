@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Front-end latency during a rebuild (issue 5): the same fixed-rate 4 KiB random-write load on an
+# RF2 vDisk of a 4-node local cluster, first with the cluster healthy, then while it re-protects
+# the replicas of a node killed with kill -9. Prints p50/p99/p99.9 completion latency side by side.
+#
+#   bench/latency-under-rebuild.sh [--data GiB] [--rate IOPS] [--seconds S] [--copy-rate RATE]
+#
+# The load: fio's nbd engine against qemu-nbd, which exports the vDisk's iscsi:// URL through node
+# 1's portal (fio has no libiscsi engine here); 4 KiB random writes over the written data at a
+# fixed rate (--rate, default 400 IOPS) and queue depth 4 for --seconds (default 30). Node 4 is
+# the one killed (node 1 runs the vDisk's controller and serves the load). The rebuild runs at
+# the default cairn.curator.max-copy-rate unless --copy-rate is given. Needs fio, qemu-utils,
+# qemu-block-extra, curl, python3. Every process it starts is stopped by its PID on exit (the
+# cluster by cluster down).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data_gib=4
+rate=400
+seconds=30
+copy_rate=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data_gib="$2"; shift 2;;
+    --rate) rate="$2"; shift 2;;
+    --seconds) seconds="$2"; shift 2;;
+    --copy-rate) copy_rate="$2"; shift 2;;
+    *) sed -n '2,14p' "$0"; exit 2;;
+  esac
+done
+for tool in fio qemu-nbd qemu-img curl python3; do
+  command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install -y fio qemu-utils qemu-block-extra curl python3)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/cairn-bench-rebuild.XXXXXX)
+nbd_pid=""
+base=14700
+cleanup() {
+  [ -n "$nbd_pid" ] && kill "$nbd_pid" 2>/dev/null && wait "$nbd_pid" 2>/dev/null || true
+  CAIRN_NO_BUILD=1 "$here/bin/cairn" cluster down --dir "$work/cluster" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+api() { echo "http://127.0.0.1:$((base + 10 * $1 + 3))"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+"$here/bin/cairn" --version >/dev/null  # builds on first use
+opts="-XX:+UseSerialGC -Dcairn.curator.node-failure-delay=5s"
+[ -n "$copy_rate" ] && opts="$opts -Dcairn.curator.max-copy-rate=$copy_rate"
+echo "starting a 4-node cluster (RF2) ..." >&2
+CAIRN_NO_BUILD=1 CAIRN_JAVA_OPTS="$opts" "$here/bin/cairn" cluster up --nodes 4 --blocks 4 \
+  --dir "$work/cluster" --base-port "$base" --heap 1g >"$work/cluster-up.log" 2>&1 \
+  || { cat "$work/cluster-up.log" >&2; exit 1; }
+curl -sf -XPOST "$(api 1)/api/containers" -d '{"name":"rf2","replicationFactor":2}' >/dev/null
+curl -sf -XPOST "$(api 1)/api/vdisks" -d "{\"name\":\"bench\",\"size\":\"$((data_gib * 2))G\",\"container\":\"rf2\"}" >"$work/vdisk.json"
+lun=$(json 'd["lun"]' <"$work/vdisk.json")
+url="iscsi://127.0.0.1:$((base + 12))/iqn.2026-11.io.cairn:demo/$lun"
+for _ in $(seq 120); do iscsi-inq "$url" >/dev/null 2>&1 && break; sleep 0.5; done
+
+echo "writing $data_gib GiB of random data through node 1 ..." >&2
+head -c "$((data_gib << 30))" /dev/urandom >"$work/image.raw"
+qemu-img convert -n -f raw -O raw -t none "$work/image.raw" "$url"
+rm -f "$work/image.raw"
+egroups=$((data_gib * 256))
+for _ in $(seq 600); do
+  n=$(curl -sf "$(api 1)/api/vdisks/bench/extent-groups" | json 'sum(1 for e in d if len({r["node"] for r in e["replicas"]}) == 2)' || echo 0)
+  [ "$n" -ge "$egroups" ] && break
+  sleep 1
+done
+for _ in $(seq 240); do
+  u=0
+  for i in 1 2 3 4; do u=$((u + $(curl -sf "$(api "$i")/api/status" | json 'd["oplog"]["undrainedBytes"]'))); done
+  [ "$u" -eq 0 ] && break
+  sleep 0.5
+done
+on4=$(curl -sf "$(api 1)/api/vdisks/bench/extent-groups" | json 'sum(1 for e in d if any(r["node"]=="node-4" for r in e["replicas"]))')
+
+qemu-nbd -f raw --cache=none --persistent -k "$work/nbd.sock" "$url" &
+nbd_pid=$!
+for _ in $(seq 100); do [ -S "$work/nbd.sock" ] && break; sleep 0.1; done
+
+# One fio run of the load; prints "p50 p99 p99.9 iops" (latencies in microseconds).
+load() {
+  fio --name=load --ioengine=nbd --uri="nbd+unix:///?socket=$work/nbd.sock" --rw=randwrite --bs=4k \
+    --size="${data_gib}g" --iodepth=4 --rate_iops="$rate" --time_based --runtime="$seconds" --randrepeat=0 \
+    --output-format=json --output="$work/fio.json" >/dev/null
+  python3 - "$work/fio.json" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]["write"]
+p = j["clat_ns"]["percentile"]
+print("%.0f %.0f %.0f %.0f" % (p["50.000000"] / 1e3, p["99.000000"] / 1e3, p["99.900000"] / 1e3, j["iops"]))
+EOF
+}
+
+echo "warm-up, then the load on a healthy cluster ($seconds s at $rate IOPS) ..." >&2
+load >/dev/null
+read -r base50 base99 base999 base_iops < <(load)
+
+echo "kill -9 of node 4 ($on4 extent groups lose a replica); the load during the rebuild ..." >&2
+kill -9 "$(cat "$work/cluster/node-4/node.pid")"
+for _ in $(seq 240); do
+  p=$(curl -sf "$(api 1)/api/rebuild" | json 'd["rebuild"]["pendingTasks"]' || echo 0)
+  [ "$p" -gt 0 ] && break
+  sleep 0.25
+done
+before=$(curl -sf "$(api 1)/api/rebuild" | json 'd["rebuild"]["bytesReprotected"]')
+read -r reb50 reb99 reb999 reb_iops < <(load)
+status=$(curl -sf "$(api 1)/api/rebuild")
+after=$(json 'd["rebuild"]["bytesReprotected"]' <<<"$status")
+pending=$(json 'd["rebuild"]["pendingTasks"]' <<<"$status")
+rate_mb=$(json 'd["rebuild"]["rateBytesPerSecond"] / 1e6' <<<"$status")
+
+printf '\n%-26s %10s %10s %10s %8s\n' "4 KiB random writes" "p50 us" "p99 us" "p99.9 us" "IOPS"
+printf '%-26s %10s %10s %10s %8s\n' "healthy (4 nodes)" "$base50" "$base99" "$base999" "$base_iops"
+printf '%-26s %10s %10s %10s %8s\n' "during the rebuild" "$reb50" "$reb99" "$reb999" "$reb_iops"
+awk -v a="$base99" -v b="$reb99" 'BEGIN { printf "p99 during / healthy: %.2fx (goal <= 2x)\n", b / a }'
+echo "rebuild during the window: $(( (after - before) >> 20 )) MiB re-protected at ${rate_mb%.*} MB/s; $pending task(s) still pending at its end"
+echo "($on4 extent groups of 4 MiB lost a replica; load: fio nbd engine -> qemu-nbd -> iSCSI node 1, QD4, fixed rate)"
