@@ -241,13 +241,13 @@ public final class Hades extends AbstractBehavior<Hades.Command> {
       return this;
     }
     if (p.operator() != null) {
-      State was = health.clear(diskId);
-      store.setDraining(diskId, false);
       boolean back = store.bringOnline(diskId) || storeOnline(diskId);
       if (!back) {
         p.operator().tell(reply(Problem.REFUSED, "disk " + diskId + " was not opened at start; restart the node to use it"));
         return this;
       }
+      State was = health.clear(diskId);
+      store.setDraining(diskId, false);
       getContext().getLog().info("disk {} cleared by an operator (was {}): online", diskId, was.label());
       publish(ClusterEvent.DISK_ONLINE, ClusterEvent.Severity.INFO, "disk " + diskId + " of " + nodeId
           + " is online: cleared by an operator (was " + was.label() + ")", Map.of("disk", diskId, "reason", "operator"));
