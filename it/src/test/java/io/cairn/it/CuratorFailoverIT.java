@@ -47,6 +47,10 @@ class CuratorFailoverIT {
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
 
       int lun = c.replicatedVDisk(2, "steady", "1G");
+      // The first I/O (a read: it creates no extent group) brings the controller to node 1.
+      QemuIo.run(c.url(1, lun), List.of("read 0 4k"), LocalClusterRun.IO_TIMEOUT).assertClean("a first read through node 1", 0, 1);
+      await("the controller of steady is on node 1", () -> c.get(1, "/api/vdisks/steady"),
+          v -> v.path("controllerNode").asText().equals("node-1"));
       Path image = c.dir.resolve("image.raw");
       QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0xC0A7L);
       String sha = QemuImgRoundTripIT.sha256(image, IMAGE_BYTES);
