@@ -15,8 +15,11 @@ import java.util.Set;
  * @param seeds Artery endpoints of the seed nodes in order; empty: this node founds its own cluster
  * @param directoryRefreshInterval how often the node checks its node-directory entry for changes
  *     and republishes it
+ * @param rejoinStableAfter a node this node saw leave or become unreachable takes new replicas and
+ *     OpLog copies again only once it has been an Up, reachable member this long (zero: at once)
  */
-public record ClusterSettings(String host, int arteryPort, List<HostPort> seeds, Duration directoryRefreshInterval) {
+public record ClusterSettings(String host, int arteryPort, List<HostPort> seeds, Duration directoryRefreshInterval,
+    Duration rejoinStableAfter) {
 
   public ClusterSettings {
     seeds = List.copyOf(seeds);
@@ -47,6 +50,8 @@ public record ClusterSettings(String host, int arteryPort, List<HostPort> seeds,
     if (refresh.isNegative() || refresh.isZero()) {
       throw new SettingsException("cluster.directory-refresh-interval", "must be > 0, was " + refresh);
     }
-    return new ClusterSettings(host, port, seeds, refresh);
+    Duration rejoin = c.getDuration("rejoin-stable-after");
+    if (rejoin.isNegative()) throw new SettingsException("cluster.rejoin-stable-after", "must be >= 0, was " + rejoin);
+    return new ClusterSettings(host, port, seeds, refresh, rejoin);
   }
 }

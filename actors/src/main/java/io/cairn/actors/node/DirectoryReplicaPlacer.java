@@ -13,8 +13,10 @@ import java.util.function.Supplier;
  * The {@link ReplicaPlacer} of a node: {@link Placement} over the node directory's members (Up and
  * reachable), this node preferred, keyed by the egroup id. A member whose disks have less than
  * {@code minFreeBytes} free (room for one extent group) is not eligible; a member's undrained
- * OpLog bytes are its load. When fewer than RF members are eligible it returns those it has, so
- * the replicated store's error names them. Any thread; reads the directory's current view.
+ * OpLog bytes are its load. A member on probation after a return ({@link NodeDirectory.View#probation})
+ * is skipped while enough others are eligible. When fewer than RF members are eligible it returns
+ * those it has, so the replicated store's error names them. Any thread; reads the directory's
+ * current view.
  */
 public final class DirectoryReplicaPlacer implements ReplicaPlacer {
   private final String localNodeId;
@@ -37,7 +39,7 @@ public final class DirectoryReplicaPlacer implements ReplicaPlacer {
     List<Candidate> candidates = new ArrayList<>();
     Set<String> full = new HashSet<>();
     List<String> eligible = new ArrayList<>();
-    for (NodeInfo n : view.get().members()) {
+    for (NodeInfo n : view.get().placeable(rf)) {
       candidates.add(new Candidate(n.nodeId(), n.block(), n.rack(), n.capacityBytes(), Math.max(0, n.usedBytes()),
           Math.max(0, n.oplogBytes())));
       if (n.capacityBytes() - n.usedBytes() < minFreeBytes) {
@@ -62,7 +64,12 @@ public final class DirectoryReplicaPlacer implements ReplicaPlacer {
     List<Candidate> candidates = new ArrayList<>();
     Set<String> full = new HashSet<>(excluded);
     int eligible = 0;
-    for (NodeInfo n : view.get().members()) {
+    NodeDirectory.View v = view.get();
+    long stableNew = v.members().stream().filter(n -> !v.probation().contains(n.nodeId()) && !excluded.contains(n.nodeId())
+        && !existing.contains(n.nodeId()) && n.capacityBytes() - n.usedBytes() >= minFreeBytes).count();
+    for (NodeInfo n : v.members()) {
+      // a member on probation is no candidate for the new replica while a stable one is
+      if (stableNew > 0 && v.probation().contains(n.nodeId()) && !existing.contains(n.nodeId())) continue;
       candidates.add(new Candidate(n.nodeId(), n.block(), n.rack(), n.capacityBytes(), Math.max(0, n.usedBytes()),
           Math.max(0, n.oplogBytes())));
       if (n.capacityBytes() - n.usedBytes() < minFreeBytes) {

@@ -62,13 +62,32 @@ public final class NodeDirectory {
    * @param members NodeInfo of every member that is Up and reachable from this node, by node id
    * @param published every entry of the map, by node id (also nodes that are joining, unreachable,
    *     leaving or not yet pruned)
+   * @param probation members that came back after this node saw them leave or become unreachable,
+   *     and have not yet been members for {@code cluster.rejoin-stable-after}: placement skips them
+   *     while enough others remain (never this node itself)
    */
-  public record View(List<NodeInfo> members, Map<String, NodeInfo> published) {
+  public record View(List<NodeInfo> members, Map<String, NodeInfo> published, Set<String> probation) {
     public static final View EMPTY = new View(List.of(), Map.of());
 
     public View {
       members = List.copyOf(members);
       published = Collections.unmodifiableMap(new TreeMap<>(published));
+      probation = Set.copyOf(probation);
+    }
+
+    /** A view with no member on probation. */
+    public View(List<NodeInfo> members, Map<String, NodeInfo> published) {
+      this(members, published, Set.of());
+    }
+
+    /**
+     * The members placement may use: those not on probation, or every member when fewer than
+     * {@code needed} would be left (availability comes first).
+     */
+    public List<NodeInfo> placeable(int needed) {
+      if (probation.isEmpty()) return members;
+      List<NodeInfo> stable = members.stream().filter(n -> !probation.contains(n.nodeId())).toList();
+      return stable.size() >= needed ? stable : members;
     }
 
     /** The entry of an Up, reachable member. */
@@ -86,11 +105,12 @@ public final class NodeDirectory {
   private final List<Consumer<View>> listeners = new CopyOnWriteArrayList<>();
   private volatile View view = View.EMPTY;
 
-  private NodeDirectory(ActorSystem<?> system, Supplier<NodeInfo> local, Duration refreshInterval) {
+  private NodeDirectory(ActorSystem<?> system, Supplier<NodeInfo> local, Duration refreshInterval,
+      Duration rejoinStableAfter) {
     this.actor = system.systemActorOf(Behaviors.setup(ctx -> DistributedData.<Command, LWWMap<String, NodeInfo>>withReplicatorMessageAdapter(
         replicator -> Behaviors.withTimers(timers -> {
           timers.startTimerWithFixedDelay(Tick.INSTANCE, refreshInterval);
-          return new Directory(ctx, replicator, local).start();
+          return new Directory(ctx, replicator, local, rejoinStableAfter).start();
         }))), "node-directory", Props.empty());
   }
 
@@ -100,7 +120,13 @@ public final class NodeDirectory {
    * must be this node's ({@code Cluster.selfMember()}).
    */
   public static NodeDirectory start(ActorSystem<?> system, Supplier<NodeInfo> local, Duration refreshInterval) {
-    return new NodeDirectory(system, local, refreshInterval);
+    return new NodeDirectory(system, local, refreshInterval, Duration.ZERO);
+  }
+
+  /** As above, with members that come back on probation for {@code rejoinStableAfter} ({@link View#probation}). */
+  public static NodeDirectory start(ActorSystem<?> system, Supplier<NodeInfo> local, Duration refreshInterval,
+      Duration rejoinStableAfter) {
+    return new NodeDirectory(system, local, refreshInterval, rejoinStableAfter);
   }
 
   /** The current view (never null). */
@@ -174,9 +200,13 @@ public final class NodeDirectory {
     /** Entries of no current member seen at the previous leader sweep: removed if still orphaned at the next. */
     private Set<String> orphans = Set.of();
     private boolean duplicateReported;
+    private final Duration rejoinStableAfter;
+    private final RejoinProbation probation;
 
     Directory(ActorContext<Command> ctx, ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
-        Supplier<NodeInfo> local) {
+        Supplier<NodeInfo> local, Duration rejoinStableAfter) {
+      this.rejoinStableAfter = rejoinStableAfter;
+      this.probation = new RejoinProbation(rejoinStableAfter);
       this.ctx = ctx;
       this.replicator = replicator;
       this.local = local;
@@ -295,6 +325,20 @@ public final class NodeDirectory {
       orphans = now;
     }
 
+    private Set<String> probation(List<NodeInfo> members) {
+      Set<String> ids = new java.util.HashSet<>();
+      for (NodeInfo n : members) ids.add(n.nodeId());
+      Set<String> before = probation.onProbation();
+      Set<String> now = probation.update(ids, own != null ? own.nodeId() : local.get().nodeId(), System.nanoTime());
+      for (String id : before) {
+        if (!now.contains(id) && ids.contains(id)) {
+          ctx.getLog().info("node directory: {} has been a member for {} since it came back: it takes new replicas again",
+              id, rejoinStableAfter);
+        }
+      }
+      return now;
+    }
+
     private void remove(String nodeId, String why) {
       ctx.getLog().info("node directory: removing the entry of {} ({})", nodeId, why);
       replicator.askUpdate(
@@ -315,7 +359,7 @@ public final class NodeDirectory {
         if (n != null && n.address().equals(m.address().toString())) members.add(n);
       }
       members.sort(Comparator.comparing(NodeInfo::nodeId));
-      setView(new View(members, entries));
+      setView(new View(members, entries, probation(members)));
     }
   }
 }

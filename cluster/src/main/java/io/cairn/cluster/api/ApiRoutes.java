@@ -226,6 +226,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       Map<String, Object> cl = new LinkedHashMap<>();
       cl.put("leader", cluster.state().getLeader() == null ? null : cluster.state().getLeader().toString());
       cl.put("members", members);
+      cl.put("probation", directory.probation());
       cl.put("unreachable", cluster.state().getUnreachable().size());
       cl.put("domains", domainsJson(directory));
       out.put("cluster", cl);

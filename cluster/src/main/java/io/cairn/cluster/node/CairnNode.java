@@ -194,7 +194,8 @@ public final class CairnNode implements AutoCloseable {
             NodeDirectory d = directoryHolder.get();
             if (d == null) return List.of();
             List<Candidate> out = new ArrayList<>();
-            for (NodeInfo n : d.view().members()) {
+            // members on probation after a return take no OpLog copies while two others can
+            for (NodeInfo n : d.view().placeable(2)) {
               long capacity = 0;
               long used = 0;
               for (NodeInfo.Disk disk : n.disks()) {
@@ -281,7 +282,8 @@ public final class CairnNode implements AutoCloseable {
           advertisedManagement.get(),
           extentStore.disks().stream().map(d -> new NodeInfo.Disk(d.diskId(), d.tier(), d.capacityBytes(), d.usedBytes(),
               diskHealth.state(d.diskId()).label())).toList(),
-          oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval()));
+          oplog.stats().undrainedBytes()), settings.cluster().directoryRefreshInterval(),
+          settings.cluster().rejoinStableAfter()));
       try {
         directoryHolder.get().awaitMember(settings.node().id()).get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
