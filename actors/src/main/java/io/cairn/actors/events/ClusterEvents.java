@@ -26,12 +26,14 @@ import org.slf4j.LoggerFactory;
  * <p>Every node runs one Pekko Typed {@link Topic} actor for {@link ClusterEvent}s named
  * {@value #TOPIC} (system actor {@code cairn-events-topic}); the topic actors of all nodes find
  * each other through the receptionist, so an event published on one node reaches the subscribers
- * of every node. Delivery is at most once: a node that joined a moment ago (its topic actor not yet
- * listed on the publisher's node) or is unreachable misses the event.
+ * of every node. Delivery is at most once: a node whose topic actor is not yet listed by the
+ * publisher's receptionist (it joined a few seconds ago) or that is unreachable misses the event.
  *
  * <p>Each node's {@link EventBuffer} (system actor {@code cairn-events-buffer}) subscribes to its
  * topic, numbers what arrives and keeps the last {@code cairn.events.buffer-size} events, so a new
- * follower can ask for recent ones first ({@link #follow}, {@link #recent}).
+ * follower can ask for recent ones first ({@link #follow}, {@link #recent}). What the node observes
+ * for itself, its view of the membership ({@link MembershipLog}), goes into its buffer directly
+ * ({@link #recordLocal}), not on the topic.
  *
  * <p>Created on first use from the system's configuration (the node id and
  * {@code cairn.events}); works in a local (non-cluster) actor system too, e.g. in tests.
@@ -79,19 +81,40 @@ public final class ClusterEvents implements Extension {
 
   /**
    * Publishes {@code event} to every node's subscribers, stamped with this node's id and the
-   * current time unless it carries them already; logs it (WARN from severity warning on). Returns
-   * the event as published.
+   * current time unless it carries them already, and logs it (WARN from severity warning on).
+   * Returns the event as published.
    */
   public ClusterEvent publish(ClusterEvent event) {
-    ClusterEvent e = event.published() ? event : event.withOrigin(event.node().isEmpty() ? nodeId : event.node(),
+    ClusterEvent e = stamped(event);
+    logged(e);
+    topic.tell(Topic.publish(e));
+    return e;
+  }
+
+  /**
+   * Adds {@code event} to this node's buffer only (and so to this node's streams), stamped and
+   * logged as by {@link #publish}, without publishing it on the topic: for what this node observes
+   * for itself and every node reports on its own (membership changes, {@link MembershipLog}).
+   * Returns the event as recorded.
+   */
+  ClusterEvent recordLocal(ClusterEvent event) {
+    ClusterEvent e = stamped(event);
+    logged(e);
+    buffer.tell(e);
+    return e;
+  }
+
+  private ClusterEvent stamped(ClusterEvent event) {
+    return event.published() ? event : event.withOrigin(event.node().isEmpty() ? nodeId : event.node(),
         event.timeMs() > 0 ? event.timeMs() : clock.millis());
+  }
+
+  private static void logged(ClusterEvent e) {
     if (e.severity() == ClusterEvent.Severity.INFO) {
       log.info("event {}: {} {}", e.kind(), e.message(), e.details());
     } else {
       log.warn("event {} ({}): {} {}", e.kind(), e.severity().wireName(), e.message(), e.details());
     }
-    topic.tell(Topic.publish(e));
-    return e;
   }
 
   /** Delivers every event published from now on, on any node, to {@code subscriber} (until it stops or unsubscribes). */

@@ -79,6 +79,33 @@ class ClusterEventsTest {
   }
 
   @Test
+  void shouldRecordALocalEventInThisNodesBufferOnlyNotOnTheTopic() {
+    TestProbe<ClusterEvent> sub = kit.createTestProbe();
+    events.subscribe(sub.getRef());
+    kit.createTestProbe().awaitAssert(() -> {
+      events.publish(ClusterEvent.of("rebuild.started", ClusterEvent.Severity.INFO, "warm-up"));
+      sub.expectMessageClass(ClusterEvent.class, Duration.ofMillis(200));
+      return null;
+    });
+    sub.expectNoMessage(Duration.ofMillis(300)); // the last warm-ups
+    TestProbe<SequencedEvent> follower = kit.createTestProbe();
+    events.follow(follower.getRef(), 0, "member.");
+    long before = System.currentTimeMillis();
+
+    ClusterEvent recorded = events.recordLocal(ClusterEvent.of(ClusterEvent.MEMBER_UP, ClusterEvent.Severity.INFO, "node node-3 is up"));
+
+    SequencedEvent got = follower.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(recorded, got.event());
+    kit.createTestProbe().awaitAssert(() -> {
+      assertEquals(got.seq(), events.stats().lastSeq(), "numbered by this node's buffer like any other event");
+      return null;
+    });
+    assertEquals("node-9", got.event().node(), "this node observed it");
+    assertTrue(got.event().timeMs() >= before && got.event().timeMs() <= System.currentTimeMillis());
+    sub.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
   void shouldReplayTheBufferThenFollowWithoutGapOrDuplicate() {
     for (int i = 1; i <= 4; i++) events.publish(disk(i));
     awaitBuffered(4);

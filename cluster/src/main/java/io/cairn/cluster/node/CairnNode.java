@@ -9,7 +9,7 @@ import io.cairn.actors.curator.Curator;
 import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.events.ClusterEvents;
-import io.cairn.actors.events.MembershipEvents;
+import io.cairn.actors.events.MembershipLog;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.ReplicationFactors;
 import io.cairn.actors.node.NodeInfo;
@@ -237,9 +237,9 @@ public final class CairnNode implements AutoCloseable {
     system.getWhenTerminated().whenComplete((done, err) -> closeStorage.run());
 
     try {
-      // The event stream first, so membership events see this node become Up.
+      // The event stream first, so this node's membership log sees it become Up.
       ClusterEvents.get(system);
-      MembershipEvents.start(system);
+      MembershipLog.start(system);
       joinCluster(system, settings.cluster());
       // Each statement of the plugin's script is IF NOT EXISTS or fails harmlessly once the schema
       // exists (errors are skipped statement by statement), so nodes starting together on one
@@ -408,7 +408,7 @@ public final class CairnNode implements AutoCloseable {
    */
   static Config nodeRoleConfig(Config conf, String nodeId) {
     List<String> roles = new ArrayList<>(conf.hasPath("pekko.cluster.roles") ? conf.getStringList("pekko.cluster.roles") : List.of());
-    roles.add(MembershipEvents.nodeRole(nodeId));
+    roles.add(MembershipLog.nodeRole(nodeId));
     return ConfigFactory.empty().withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
   }
 
