@@ -81,8 +81,8 @@ public final class ClusterEvents implements Extension {
 
   /**
    * Publishes {@code event} to every node's subscribers, stamped with this node's id and the
-   * current time unless it carries them already, and logs it (WARN from severity warning on).
-   * Returns the event as published.
+   * current time unless it carries them already, and logs it (DEBUG for severity info, WARN from
+   * warning on). Returns the event as published.
    */
   public ClusterEvent publish(ClusterEvent event) {
     ClusterEvent e = stamped(event);
@@ -111,7 +111,7 @@ public final class ClusterEvents implements Extension {
 
   private static void logged(ClusterEvent e) {
     if (e.severity() == ClusterEvent.Severity.INFO) {
-      log.info("event {}: {} {}", e.kind(), e.message(), e.details());
+      log.debug("event {}: {} {}", e.kind(), e.message(), e.details());
     } else {
       log.warn("event {} ({}): {} {}", e.kind(), e.severity().wireName(), e.message(), e.details());
     }
