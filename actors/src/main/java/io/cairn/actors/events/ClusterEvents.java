@@ -1,9 +1,7 @@
 package io.cairn.actors.events;
 
-import com.typesafe.config.Config;
-import io.cairn.config.ClusterSettings;
+import io.cairn.config.CairnSettings;
 import io.cairn.config.EventSettings;
-import io.cairn.config.NodeSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.ExtensionSetup;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.pubsub.Topic;
@@ -35,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * for itself, its view of the membership ({@link MembershipLog}), goes into its buffer directly
  * ({@link #recordLocal}), not on the topic.
  *
- * <p>Created on first use from the system's configuration (the node id and
- * {@code cairn.events}); works in a local (non-cluster) actor system too, e.g. in tests.
- * Thread-safe.
+ * <p>Created on first use: from the {@link Setup} the actor system was created with (the node's
+ * {@link CairnSettings}), or else from the system's configuration read as {@link CairnSettings};
+ * works in a local (non-cluster) actor system too, e.g. in tests. Thread-safe.
  */
 public final class ClusterEvents implements Extension {
 
@@ -164,7 +163,17 @@ public final class ClusterEvents implements Extension {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  /** Extension id: reads the node id and {@code cairn.events} from the system's configuration. */
+  /**
+   * Makes an actor system's {@code ClusterEvents} from the node's settings, read once at start-up:
+   * pass it in the system's {@link org.apache.pekko.actor.setup.ActorSystemSetup}.
+   */
+  public static final class Setup extends ExtensionSetup<ClusterEvents> {
+    public Setup(CairnSettings settings) {
+      super(Id.INSTANCE, system -> new ClusterEvents(system, settings.node().id(), settings.events(), Clock.systemUTC()));
+    }
+  }
+
+  /** Extension id: without a {@link Setup}, reads the system's configuration as {@link CairnSettings}. */
   public static final class Id extends ExtensionId<ClusterEvents> {
     static final Id INSTANCE = new Id();
 
@@ -172,9 +181,8 @@ public final class ClusterEvents implements Extension {
 
     @Override
     public ClusterEvents createExtension(ActorSystem<?> system) {
-      Config c = system.settings().config().getConfig("cairn");
-      String nodeId = NodeSettings.from(c.getConfig("node"), ClusterSettings.from(c.getConfig("cluster"))).id();
-      return new ClusterEvents(system, nodeId, EventSettings.from(c.getConfig("events")), Clock.systemUTC());
+      CairnSettings settings = CairnSettings.from(system.settings().config());
+      return new ClusterEvents(system, settings.node().id(), settings.events(), Clock.systemUTC());
     }
   }
 }

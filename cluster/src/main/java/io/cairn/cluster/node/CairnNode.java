@@ -73,7 +73,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -207,7 +209,9 @@ public final class CairnNode implements AutoCloseable {
     ExecutorService blocking = Executors.newFixedThreadPool(4, daemonThreads("cairn-blocking"));
     NodeStorage storage = new NodeStorage(settings.node().id(), settings, oplog, replicatedStore, blocking);
 
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn", conf);
+    // The event stream takes the node id and cairn.events from these settings, not from a second parse.
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn",
+        ActorSystemSetup.create(BootstrapSetup.create(conf), new ClusterEvents.Setup(settings)));
     CompletableFuture<Void> storageClosed = new CompletableFuture<>();
     AtomicBoolean closing = new AtomicBoolean();
     Runnable closeStorage = () -> {
