@@ -29,13 +29,14 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>A stream is a source actor following this node's event buffer ({@link ClusterEvents#follow});
  * when the client goes away the HTTP layer cancels the stream, the source actor stops, and the
- * buffer drops it (it watches its followers). A client too slow to take what arrives loses the
- * oldest queued events: the gap shows in the ids.
+ * buffer drops it (it watches its followers). The source actor's queue holds the whole replay plus
+ * {@value #LIVE_QUEUE} live events, so a slow client loses none of the replay and none of the first
+ * live events; one further behind loses the oldest queued events (the gap shows in the ids).
  */
 final class EventRoutes extends AllDirectives {
 
-  /** Events queued for one slow client before the oldest are dropped. */
-  static final int CLIENT_QUEUE = 1024;
+  /** Live events queued for one slow client, beyond its replay, before the oldest are dropped. */
+  static final int LIVE_QUEUE = 1024;
   private static final Pattern KIND_PREFIX = Pattern.compile("[a-z0-9.-]{1,64}");
   private static final Duration RECENT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -67,10 +68,12 @@ final class EventRoutes extends AllDirectives {
   /**
    * This node's events as SSE frames: the last {@code recent} buffered ones matching
    * {@code kindPrefix}, then each new one, with a keep-alive comment after {@code keepAlive} of
-   * silence. Never completes by itself; cancelling it ends the follow.
+   * silence. Never completes by itself; cancelling it ends the follow. Its queue holds
+   * {@code recent} + {@value #LIVE_QUEUE} events, so the replay arrives whole however slow the
+   * reader.
    */
   static Source<ByteString, NotUsed> source(ClusterEvents events, int recent, String kindPrefix, Duration keepAlive) {
-    return ActorSource.<SequencedEvent>actorRef(m -> false, m -> Optional.empty(), CLIENT_QUEUE, OverflowStrategy.dropHead())
+    return ActorSource.<SequencedEvent>actorRef(m -> false, m -> Optional.empty(), recent + LIVE_QUEUE, OverflowStrategy.dropHead())
         .mapMaterializedValue(follower -> {
           events.follow(follower, recent, kindPrefix);
           return NotUsed.getInstance();
