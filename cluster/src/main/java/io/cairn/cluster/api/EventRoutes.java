@@ -11,6 +11,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -31,19 +32,30 @@ import org.apache.pekko.util.ByteString;
  * when the client goes away the HTTP layer cancels the stream, the source actor stops, and the
  * buffer drops it (it watches its followers). The source actor's queue holds the whole replay plus
  * {@value #LIVE_QUEUE} live events, so a slow client loses none of the replay and none of the first
- * live events; one further behind loses the oldest queued events (the gap shows in the ids).
+ * live events; one further behind loses the oldest queued events (the gap shows in the ids). A node
+ * serves at most {@value #MAX_FOLLOWERS} streams at once (its buffer's followers): a request for
+ * one more is answered 503 {@code UNAVAILABLE}.
  */
 final class EventRoutes extends AllDirectives {
 
   /** Live events queued for one slow client, beyond its replay, before the oldest are dropped. */
   static final int LIVE_QUEUE = 1024;
+  /** Event streams one node serves at once; a request for one more is refused (503). */
+  static final int MAX_FOLLOWERS = 64;
   private static final Pattern KIND_PREFIX = Pattern.compile("[a-z0-9.-]{1,64}");
   private static final Duration RECENT_TIMEOUT = Duration.ofSeconds(5);
 
   private final ActorSystem<?> system;
+  private final int maxFollowers;
 
   EventRoutes(ActorSystem<?> system) {
+    this(system, MAX_FOLLOWERS);
+  }
+
+  /** Routes that serve at most {@code maxFollowers} event streams at once. */
+  EventRoutes(ActorSystem<?> system, int maxFollowers) {
     this.system = system;
+    this.maxFollowers = maxFollowers;
   }
 
   Route routes() {
@@ -56,6 +68,11 @@ final class EventRoutes extends AllDirectives {
     ClusterEvents events = ClusterEvents.get(system);
     int n = count("recent", recent, 0, events.settings().bufferSize());
     String prefix = kindPrefix(kind);
+    // The buffer's count of its followers: streams opened in the same instant may pass the limit by a few.
+    if (events.stats().followers() >= maxFollowers) {
+      return complete(ApiRoutes.error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "this node already serves "
+          + maxFollowers + " event streams, the most it serves at once: close one, or follow another node's stream"));
+    }
     Source<ByteString, NotUsed> body = Source.single(SseFrames.hello(events.nodeId()))
         .concat(source(events, n, prefix, events.settings().keepAlive()));
     return complete(HttpResponse.create()
