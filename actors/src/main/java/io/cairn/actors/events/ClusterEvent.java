@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * @param kind what happened: lower-case words joined by dots, e.g. {@code member.up} (the constants
  *     below are the catalogue); clients filter on its prefix
  * @param timeMs when, epoch milliseconds (0 until published)
- * @param node id of the node that published it ("" until published)
+ * @param node id of the node that published it, or for a membership event the node that observed
+ *     it ("" until published)
  * @param severity how much it matters
  * @param message one line for humans
  * @param details a few named values (String, Long, Double or Boolean; ints become Longs), in

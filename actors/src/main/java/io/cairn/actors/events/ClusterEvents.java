@@ -1,9 +1,7 @@
 package io.cairn.actors.events;
 
-import com.typesafe.config.Config;
-import io.cairn.config.ClusterSettings;
+import io.cairn.config.CairnSettings;
 import io.cairn.config.EventSettings;
-import io.cairn.config.NodeSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.ExtensionSetup;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.pubsub.Topic;
@@ -26,16 +25,18 @@ import org.slf4j.LoggerFactory;
  * <p>Every node runs one Pekko Typed {@link Topic} actor for {@link ClusterEvent}s named
  * {@value #TOPIC} (system actor {@code cairn-events-topic}); the topic actors of all nodes find
  * each other through the receptionist, so an event published on one node reaches the subscribers
- * of every node. Delivery is at most once: a node that joined a moment ago (its topic actor not yet
- * listed on the publisher's node) or is unreachable misses the event.
+ * of every node. Delivery is at most once: a node whose topic actor is not yet listed by the
+ * publisher's receptionist (it joined a few seconds ago) or that is unreachable misses the event.
  *
  * <p>Each node's {@link EventBuffer} (system actor {@code cairn-events-buffer}) subscribes to its
  * topic, numbers what arrives and keeps the last {@code cairn.events.buffer-size} events, so a new
- * follower can ask for recent ones first ({@link #follow}, {@link #recent}).
+ * follower can ask for recent ones first ({@link #follow}, {@link #recent}). What the node observes
+ * for itself, its view of the membership ({@link MembershipLog}), goes into its buffer directly
+ * ({@link #recordLocal}), not on the topic.
  *
- * <p>Created on first use from the system's configuration (the node id and
- * {@code cairn.events}); works in a local (non-cluster) actor system too, e.g. in tests.
- * Thread-safe.
+ * <p>Created on first use: from the {@link Setup} the actor system was created with (the node's
+ * {@link CairnSettings}), or else from the system's configuration read as {@link CairnSettings};
+ * works in a local (non-cluster) actor system too, e.g. in tests. Thread-safe.
  */
 public final class ClusterEvents implements Extension {
 
@@ -79,19 +80,40 @@ public final class ClusterEvents implements Extension {
 
   /**
    * Publishes {@code event} to every node's subscribers, stamped with this node's id and the
-   * current time unless it carries them already; logs it (WARN from severity warning on). Returns
-   * the event as published.
+   * current time unless it carries them already, and logs it (DEBUG for severity info, WARN from
+   * warning on). Returns the event as published.
    */
   public ClusterEvent publish(ClusterEvent event) {
-    ClusterEvent e = event.published() ? event : event.withOrigin(event.node().isEmpty() ? nodeId : event.node(),
+    ClusterEvent e = stamped(event);
+    logged(e);
+    topic.tell(Topic.publish(e));
+    return e;
+  }
+
+  /**
+   * Adds {@code event} to this node's buffer only (and so to this node's streams), stamped and
+   * logged as by {@link #publish}, without publishing it on the topic: for what this node observes
+   * for itself and every node reports on its own (membership changes, {@link MembershipLog}).
+   * Returns the event as recorded.
+   */
+  ClusterEvent recordLocal(ClusterEvent event) {
+    ClusterEvent e = stamped(event);
+    logged(e);
+    buffer.tell(e);
+    return e;
+  }
+
+  private ClusterEvent stamped(ClusterEvent event) {
+    return event.published() ? event : event.withOrigin(event.node().isEmpty() ? nodeId : event.node(),
         event.timeMs() > 0 ? event.timeMs() : clock.millis());
+  }
+
+  private static void logged(ClusterEvent e) {
     if (e.severity() == ClusterEvent.Severity.INFO) {
-      log.info("event {}: {} {}", e.kind(), e.message(), e.details());
+      log.debug("event {}: {} {}", e.kind(), e.message(), e.details());
     } else {
       log.warn("event {} ({}): {} {}", e.kind(), e.severity().wireName(), e.message(), e.details());
     }
-    topic.tell(Topic.publish(e));
-    return e;
   }
 
   /** Delivers every event published from now on, on any node, to {@code subscriber} (until it stops or unsubscribes). */
@@ -141,7 +163,17 @@ public final class ClusterEvents implements Extension {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  /** Extension id: reads the node id and {@code cairn.events} from the system's configuration. */
+  /**
+   * Makes an actor system's {@code ClusterEvents} from the node's settings, read once at start-up:
+   * pass it in the system's {@link org.apache.pekko.actor.setup.ActorSystemSetup}.
+   */
+  public static final class Setup extends ExtensionSetup<ClusterEvents> {
+    public Setup(CairnSettings settings) {
+      super(Id.INSTANCE, system -> new ClusterEvents(system, settings.node().id(), settings.events(), Clock.systemUTC()));
+    }
+  }
+
+  /** Extension id: without a {@link Setup}, reads the system's configuration as {@link CairnSettings}. */
   public static final class Id extends ExtensionId<ClusterEvents> {
     static final Id INSTANCE = new Id();
 
@@ -149,9 +181,8 @@ public final class ClusterEvents implements Extension {
 
     @Override
     public ClusterEvents createExtension(ActorSystem<?> system) {
-      Config c = system.settings().config().getConfig("cairn");
-      String nodeId = NodeSettings.from(c.getConfig("node"), ClusterSettings.from(c.getConfig("cluster"))).id();
-      return new ClusterEvents(system, nodeId, EventSettings.from(c.getConfig("events")), Clock.systemUTC());
+      CairnSettings settings = CairnSettings.from(system.settings().config());
+      return new ClusterEvents(system, settings.node().id(), settings.events(), Clock.systemUTC());
     }
   }
 }

@@ -14,8 +14,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * A node's copy of the event stream (system actor {@code cairn-events-buffer}): subscribed to the
  * node's topic actor (by {@link ClusterEvents}, before anything can publish, so it misses no event
- * published on its node), it numbers every event it receives, keeps the last ones in an
- * {@link EventRing}, and passes each on to its followers (the node's HTTP event streams).
+ * published on its node) and handed this node's own observations directly
+ * ({@link ClusterEvents#recordLocal}: the membership events), it numbers every event it receives,
+ * keeps the last ones in an {@link EventRing}, and passes each on to its followers (the node's
+ * HTTP event streams).
  *
  * <p>A follower gets its replay and then the live events from this one actor, so it sees no gap
  * and no duplicate between the two. Followers are watched: one that stops (its HTTP client went
@@ -26,7 +28,7 @@ final class EventBuffer extends AbstractBehavior<EventBuffer.Command> {
 
   sealed interface Command {}
 
-  /** An event from the topic. */
+  /** An event from the topic, or recorded by this node. */
   private record Received(ClusterEvent event) implements Command {}
 
   /** Sends {@code follower} the last {@code recent} matching events, then every new matching one. */
@@ -44,7 +46,7 @@ final class EventBuffer extends AbstractBehavior<EventBuffer.Command> {
   private final Map<ActorRef<SequencedEvent>, String> followers = new HashMap<>();
   private final AtomicReference<ClusterEvents.Stats> stats;
 
-  /** The buffer's behavior: it takes {@link Command}s and, from the topic, {@link ClusterEvent}s. */
+  /** The buffer's behavior: it takes {@link Command}s and {@link ClusterEvent}s (from the topic or {@link ClusterEvents#recordLocal}). */
   static Behavior<Object> create(int capacity, AtomicReference<ClusterEvents.Stats> stats) {
     Behavior<Command> buffer = Behaviors.setup(ctx -> new EventBuffer(ctx, capacity, stats));
     return Behaviors.transformMessages(Object.class, buffer, pf -> pf

@@ -1,13 +1,16 @@
 package io.cairn.actors.events;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -23,59 +26,66 @@ import org.apache.pekko.cluster.ClusterEvent.UnreachableMember;
 import org.apache.pekko.cluster.Member;
 
 /**
- * What this node saw of cluster membership (system actor {@code cairn-membership-log}, one per
- * node): Pekko's membership events run through a {@link MembershipTracker}, each resulting event
- * stamped with this node and the time it was seen, kept for {@link MembershipEvents#TAKEOVER_WINDOW}
- * and passed to the follower, the {@link MembershipEvents} singleton when it runs on this node.
+ * The membership events of this node (system actor {@code cairn-membership-log}, one per node):
+ * Pekko Cluster's membership events as this node sees them, turned by a {@link MembershipTracker}
+ * into {@code member.*} events and added to this node's own event buffer
+ * ({@link ClusterEvents#recordLocal}, not the topic), each with this node as its {@code node} (the
+ * observer) and the time this node saw the change.
  *
- * <p>The log runs on every node so that a singleton starting here after a move can publish what
- * happened while no singleton ran (typically the loss of the node the previous one ran on), see
- * {@link MembershipEvents}. It subscribes with Pekko's initial state as a snapshot, so what follows
- * the snapshot is a consistent sequence of changes. Messages are node-local.
+ * <p>Every node learns every membership change through gossip, so every node's stream reports
+ * each change once, by construction: no node depends on another to publish it, and a node that
+ * joined or was unreachable a moment ago misses nothing of what it observes itself. Nodes see a
+ * change at slightly different times, so the same change has a different {@code node} and
+ * {@code timeMs} on each node's stream.
+ *
+ * <p>The log subscribes with Pekko's initial state as a snapshot, so what follows the snapshot is
+ * a consistent sequence of changes. It is supervised ({@link #start}): after a failure it starts
+ * again with a fresh subscription, whose snapshot is its new silent baseline (a change in the
+ * moment between is not reported). Messages are node-local.
  */
-final class MembershipLog extends AbstractBehavior<MembershipLog.Command> {
+public final class MembershipLog extends AbstractBehavior<MembershipLog.Command> {
 
   /** Role every Cairn node has in the cluster: {@code node-id:<its node id>}. */
   static final String NODE_ROLE_PREFIX = "node-id:";
-  /** Changes kept at most (within the window). */
-  static final int MAX_CHANGES = 512;
 
   sealed interface Command {}
 
-  /** Sends {@code follower} a {@link Backlog} of the changes seen at or after {@code sinceMs}, then each new {@link Change}. */
-  record Follow(ActorRef<Observed> follower, long sinceMs) implements Command {}
-
-  /** What a follower receives. */
-  sealed interface Observed {}
-
-  record Backlog(List<ClusterEvent> events) implements Observed {}
-
-  record Change(ClusterEvent event) implements Observed {}
-
+  /** A message of Pekko's cluster event publisher (a snapshot or a change). */
   private record Pekko(Object event) implements Command {}
 
-  private record FollowerStopped(ActorRef<Observed> follower) implements Command {}
-
+  private final ClusterEvents events;
+  private final Cluster cluster;
+  private final org.apache.pekko.actor.ActorRef subscriber;
   private final MembershipTracker tracker;
-  private final String nodeId;
-  private final Clock clock;
-  private final Duration window;
-  private final Deque<ClusterEvent> changes = new ArrayDeque<>();
-  private ActorRef<Observed> follower;
 
-  static Behavior<Command> create(String nodeId, Clock clock, Duration window) {
-    return Behaviors.setup(ctx -> new MembershipLog(ctx, nodeId, clock, window));
+  /**
+   * Starts this node's membership log, supervised (restarted, with backoff, after a failure). Call
+   * it before the node joins the cluster, so the log sees this node become Up: that change is the
+   * first event it reports.
+   */
+  public static void start(ActorSystem<?> system) {
+    system.systemActorOf(Behaviors.supervise(create(ClusterEvents.get(system)))
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
+        "cairn-membership-log", Props.empty());
   }
 
-  private MembershipLog(ActorContext<Command> ctx, String nodeId, Clock clock, Duration window) {
+  /** The cluster role of the node {@code nodeId}: how membership events name a member by its node id. */
+  public static String nodeRole(String nodeId) {
+    return NODE_ROLE_PREFIX + nodeId;
+  }
+
+  static Behavior<Command> create(ClusterEvents events) {
+    return Behaviors.setup(ctx -> new MembershipLog(ctx, events));
+  }
+
+  private MembershipLog(ActorContext<Command> ctx, ClusterEvents events) {
     super(ctx);
-    this.nodeId = nodeId;
-    this.clock = clock;
-    this.window = window;
-    Cluster cluster = Cluster.get(Adapter.toClassic(ctx.getSystem()));
+    this.events = events;
+    this.cluster = Cluster.get(Adapter.toClassic(ctx.getSystem()));
     this.tracker = new MembershipTracker(cluster.selfAddress().toString(), cluster.selfUniqueAddress().longUid());
     ActorRef<Object> adapter = ctx.messageAdapter(Object.class, Pekko::new);
-    cluster.subscribe(Adapter.toClassic(adapter), org.apache.pekko.cluster.ClusterEvent.initialStateAsSnapshot(),
+    this.subscriber = Adapter.toClassic(adapter);
+    cluster.subscribe(subscriber, org.apache.pekko.cluster.ClusterEvent.initialStateAsSnapshot(),
         MemberEvent.class, ReachabilityEvent.class);
   }
 
@@ -83,58 +93,40 @@ final class MembershipLog extends AbstractBehavior<MembershipLog.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Pekko.class, m -> {
-          record(observe(m.event()));
+          for (ClusterEvent e : observe(m.event())) events.recordLocal(e);
           return this;
         })
-        .onMessage(Follow.class, m -> {
-          if (follower != null) getContext().unwatch(follower);
-          follower = m.follower();
-          getContext().watchWith(follower, new FollowerStopped(follower));
-          prune();
-          follower.tell(new Backlog(changes.stream().filter(e -> e.timeMs() >= m.sinceMs()).toList()));
-          return this;
-        })
-        .onMessage(FollowerStopped.class, m -> {
-          if (m.follower().equals(follower)) follower = null;
-          return this;
-        })
+        // A restart subscribes again (with a new snapshot): end this subscription first.
+        .onSignal(PreRestart.class, s -> unsubscribed())
+        .onSignal(PostStop.class, s -> unsubscribed())
         .build();
+  }
+
+  private Behavior<Command> unsubscribed() {
+    cluster.unsubscribe(subscriber);
+    return this;
   }
 
   private List<ClusterEvent> observe(Object event) {
     if (event instanceof CurrentClusterState s) {
       List<MembershipTracker.Seen> seen = new ArrayList<>();
       for (Member m : s.getMembers()) {
-        MembershipTracker.Status status = MembershipTracker.Status.ofPekko(m.status().toString());
+        MembershipTracker.Status status = MembershipTracker.Status.of(m.status());
         if (status != null) seen.add(new MembershipTracker.Seen(member(m), status, !s.getUnreachable().contains(m)));
       }
       tracker.snapshot(seen);
       return List.of();
     }
     if (event instanceof MemberRemoved r) {
-      return tracker.removed(member(r.member()), MembershipTracker.Status.ofPekko(r.previousStatus().toString()));
+      return tracker.removed(member(r.member()), MembershipTracker.Status.of(r.previousStatus()));
     }
     if (event instanceof UnreachableMember u) return tracker.reachability(member(u.member()), false);
     if (event instanceof ReachableMember r) return tracker.reachability(member(r.member()), true);
     if (event instanceof MemberEvent e) {
-      MembershipTracker.Status status = MembershipTracker.Status.ofPekko(e.member().status().toString());
+      MembershipTracker.Status status = MembershipTracker.Status.of(e.member().status());
       return status == null ? List.of() : tracker.status(member(e.member()), status);
     }
     return List.of();
-  }
-
-  private void record(List<ClusterEvent> events) {
-    for (ClusterEvent e : events) {
-      ClusterEvent seen = e.withOrigin(nodeId, clock.millis());
-      changes.addLast(seen);
-      if (follower != null) follower.tell(new Change(seen));
-    }
-    prune();
-  }
-
-  private void prune() {
-    long oldest = clock.millis() - window.toMillis();
-    while (!changes.isEmpty() && (changes.size() > MAX_CHANGES || changes.peekFirst().timeMs() < oldest)) changes.removeFirst();
   }
 
   /** A Pekko member as the tracker knows it: its Cairn node id from its {@code node-id:} role. */
@@ -143,7 +135,7 @@ final class MembershipLog extends AbstractBehavior<MembershipLog.Command> {
         m.address().toString()));
   }
 
-  static String nodeIdOf(java.util.Set<String> roles, String fallback) {
+  static String nodeIdOf(Set<String> roles, String fallback) {
     for (String r : roles) {
       if (r.startsWith(NODE_ROLE_PREFIX) && r.length() > NODE_ROLE_PREFIX.length()) return r.substring(NODE_ROLE_PREFIX.length());
     }

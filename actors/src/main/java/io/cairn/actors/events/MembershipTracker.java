@@ -5,10 +5,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.cluster.MemberStatus;
 
 /**
  * Turns one node's view of Pekko Cluster membership (a snapshot, then changes in order) into
- * membership events, each once per change: {@code member.up}, {@code member.unreachable},
+ * membership events, each once per change (of status or of this node's reachability view, however
+ * often a member flaps): {@code member.up}, {@code member.unreachable},
  * {@code member.reachable}, {@code member.downed}, {@code member.removed}.
  *
  * <p>Until this node itself is Up, it only learns (a joining node is told about members that were
@@ -18,7 +20,7 @@ import java.util.Map;
  * and a member removed is never reported again (an incarnation is its address and uid).
  *
  * <p>Pure and single-threaded (owned by {@link MembershipLog}); the events it returns carry no
- * node or time yet.
+ * node or time yet (the node's buffer stamps them, {@link ClusterEvents#recordLocal}).
  */
 final class MembershipTracker {
 
@@ -29,19 +31,23 @@ final class MembershipTracker {
   enum Status {
     JOINING, WEAKLY_UP, UP, PREPARING_FOR_SHUTDOWN, READY_FOR_SHUTDOWN, LEAVING, EXITING, DOWN;
 
-    /** Pekko's {@code MemberStatus.toString()} ("Up", "WeaklyUp", ...), null for one not listed (e.g. Removed). */
-    static Status ofPekko(String name) {
-      return switch (name) {
-        case "Joining" -> JOINING;
-        case "WeaklyUp" -> WEAKLY_UP;
-        case "Up" -> UP;
-        case "PreparingForShutdown" -> PREPARING_FOR_SHUTDOWN;
-        case "ReadyForShutdown" -> READY_FOR_SHUTDOWN;
-        case "Leaving" -> LEAVING;
-        case "Exiting" -> EXITING;
-        case "Down" -> DOWN;
-        default -> null;
-      };
+    private static final Map<MemberStatus, Status> OF_PEKKO = Map.of(
+        MemberStatus.joining(), JOINING,
+        MemberStatus.weaklyUp(), WEAKLY_UP,
+        MemberStatus.up(), UP,
+        MemberStatus.shuttingDown(), PREPARING_FOR_SHUTDOWN,
+        MemberStatus.shutDown(), READY_FOR_SHUTDOWN,
+        MemberStatus.leaving(), LEAVING,
+        MemberStatus.exiting(), EXITING,
+        MemberStatus.down(), DOWN);
+
+    /**
+     * The status of a Pekko {@link MemberStatus} ({@code shuttingDown()} is PreparingForShutdown,
+     * {@code shutDown()} ReadyForShutdown); null for {@code Removed}, which is no status a member
+     * is tracked in (its removal is {@link MembershipTracker#removed}).
+     */
+    static Status of(MemberStatus pekko) {
+      return OF_PEKKO.get(pekko);
     }
 
     boolean upOrLater() {

@@ -3,12 +3,17 @@ package io.cairn.actors.events;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.cairn.config.CairnSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterEach;
@@ -76,6 +81,55 @@ class ClusterEventsTest {
     ClusterEvent e = events.publish(disk(1).withOrigin("node-2", 1234));
     assertEquals("node-2", e.node());
     assertEquals(1234, e.timeMs());
+  }
+
+  @Test
+  void shouldRecordALocalEventInThisNodesBufferOnlyNotOnTheTopic() {
+    TestProbe<ClusterEvent> sub = kit.createTestProbe();
+    events.subscribe(sub.getRef());
+    kit.createTestProbe().awaitAssert(() -> {
+      events.publish(ClusterEvent.of("rebuild.started", ClusterEvent.Severity.INFO, "warm-up"));
+      sub.expectMessageClass(ClusterEvent.class, Duration.ofMillis(200));
+      return null;
+    });
+    sub.expectNoMessage(Duration.ofMillis(300)); // the last warm-ups
+    TestProbe<SequencedEvent> follower = kit.createTestProbe();
+    events.follow(follower.getRef(), 0, "member.");
+    long before = System.currentTimeMillis();
+
+    ClusterEvent recorded = events.recordLocal(ClusterEvent.of(ClusterEvent.MEMBER_UP, ClusterEvent.Severity.INFO, "node node-3 is up"));
+
+    SequencedEvent got = follower.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(recorded, got.event());
+    kit.createTestProbe().awaitAssert(() -> {
+      assertEquals(got.seq(), events.stats().lastSeq(), "numbered by this node's buffer like any other event");
+      return null;
+    });
+    assertEquals("node-9", got.event().node(), "this node observed it");
+    assertTrue(got.event().timeMs() >= before && got.event().timeMs() <= System.currentTimeMillis());
+    sub.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void shouldTakeTheNodeIdAndSettingsFromTheSetupTheSystemWasCreatedWith() {
+    Config config = ConfigFactory.parseString("""
+        pekko.actor.provider = local
+        cairn.node.id = from-config
+        """).withFallback(ConfigFactory.load());
+    CairnSettings settings = CairnSettings.from(ConfigFactory.parseString("""
+        cairn.node.id = from-settings
+        cairn.events.buffer-size = 7
+        """).withFallback(config));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "setup",
+        ActorSystemSetup.create(BootstrapSetup.create(config), new ClusterEvents.Setup(settings)));
+    try {
+      ClusterEvents fromSetup = ClusterEvents.get(system);
+      assertEquals("from-settings", fromSetup.nodeId());
+      assertEquals(7, fromSetup.settings().bufferSize());
+      assertEquals(7, fromSetup.stats().capacity());
+    } finally {
+      ActorTestKit.shutdown(system);
+    }
   }
 
   @Test

@@ -7,13 +7,16 @@ import static io.cairn.actors.events.MembershipTracker.Status.LEAVING;
 import static io.cairn.actors.events.MembershipTracker.Status.UP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cairn.actors.events.MembershipTracker.Member;
 import io.cairn.actors.events.MembershipTracker.Seen;
+import io.cairn.actors.events.MembershipTracker.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.pekko.cluster.MemberStatus;
 import org.junit.jupiter.api.Test;
 
 class MembershipTrackerTest {
@@ -120,45 +123,32 @@ class MembershipTrackerTest {
   }
 
   @Test
+  void shouldReportEveryFlapOfAMembersReachability() {
+    MembershipTracker t = upNode1();
+    t.status(N2, UP);
+    List<ClusterEvent> out = new ArrayList<>();
+    out.addAll(t.reachability(N2, false));
+    out.addAll(t.reachability(N2, true));
+    out.addAll(t.reachability(N2, false));
+    out.addAll(t.reachability(N2, false));
+
+    assertEquals(List.of("member.unreachable node-2", "member.reachable node-2", "member.unreachable node-2"), kinds(out),
+        "each change once, the repeated one too");
+  }
+
+  @Test
+  void shouldMapEveryPekkoMemberStatus() {
+    List<MemberStatus> pekko = List.of(MemberStatus.joining(), MemberStatus.weaklyUp(), MemberStatus.up(),
+        MemberStatus.shuttingDown(), MemberStatus.shutDown(), MemberStatus.leaving(), MemberStatus.exiting(),
+        MemberStatus.down());
+    assertEquals(List.of(Status.values()), pekko.stream().map(Status::of).toList(), "one status each, in lifecycle order");
+    assertNull(Status.of(MemberStatus.removed()), "removal is no status");
+  }
+
+  @Test
   void shouldNameAMemberByItsNodeIdRole() {
     assertEquals("node-7", MembershipLog.nodeIdOf(Set.of("dc-default", "node-id:node-7"), "pekko://x@h:1"));
     assertEquals("pekko://x@h:1", MembershipLog.nodeIdOf(Set.of("dc-default"), "pekko://x@h:1"));
-    assertEquals("node-id:node-7", MembershipEvents.nodeRole("node-7"));
-  }
-
-  @Test
-  void shouldPublishOnTakeoverTheLossNoEventReportedButNoUpFromBeforeIt() {
-    // node 2's log: node 2 and node 3 came up together (node 2's buffer missed both ups: its topic
-    // actor was not yet known to node 1), later node 1, the singleton's node, failed.
-    MembershipTracker t = new MembershipTracker(N2.address(), N2.uid());
-    t.snapshot(List.of());
-    t.status(N1, UP);
-    ClusterEvent up2 = t.status(N2, UP).get(0).withOrigin("node-2", 100);
-    ClusterEvent up3 = t.status(N3, UP).get(0).withOrigin("node-2", 101);
-    ClusterEvent unreachable1 = t.reachability(N1, false).get(0).withOrigin("node-2", 200);
-    ClusterEvent downed1 = t.status(N1, DOWN).get(0).withOrigin("node-2", 220);
-    ClusterEvent removed1 = t.removed(N1, DOWN).get(0).withOrigin("node-2", 230);
-    ClusterEvent up4 = t.status(new Member("pekko://cairn@127.0.0.1:13840", 44, "node-4"), UP).get(0).withOrigin("node-2", 240);
-    List<ClusterEvent> backlog = List.of(up2, up3, unreachable1, downed1, removed1, up4);
-    // The previous singleton published node 1's unreachable before it died.
-    List<ClusterEvent> published = List.of(unreachable1.withOrigin("node-1", 199));
-
-    List<ClusterEvent> missed = MembershipEvents.unpublished(backlog, published, "22", Set.of("22", "33", "44"));
-
-    assertEquals(List.of(downed1, removed1, up4), missed, "the loss, and the join while no singleton ran; no earlier up");
-  }
-
-  @Test
-  void shouldPublishTheFoundingNodesOwnUpOnce() {
-    MembershipTracker t = new MembershipTracker(N1.address(), N1.uid());
-    t.snapshot(List.of());
-    ClusterEvent up1 = t.status(N1, UP).get(0).withOrigin("node-1", 100);
-
-    assertEquals(List.of(up1), MembershipEvents.unpublished(List.of(up1), List.of(), "11", Set.of("11")));
-    assertEquals(List.of(), MembershipEvents.unpublished(List.of(up1), List.of(up1), "11", Set.of("11")),
-        "a restarted singleton: already published");
-    ClusterEvent up2 = t.status(N2, UP).get(0).withOrigin("node-1", 120);
-    assertEquals(List.of(), MembershipEvents.unpublished(List.of(up2), List.of(), "11", Set.of("11", "22")),
-        "another member's up with nobody lost: the baseline");
+    assertEquals("node-id:node-7", MembershipLog.nodeRole("node-7"));
   }
 }

@@ -11,6 +11,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -29,20 +30,32 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>A stream is a source actor following this node's event buffer ({@link ClusterEvents#follow});
  * when the client goes away the HTTP layer cancels the stream, the source actor stops, and the
- * buffer drops it (it watches its followers). A client too slow to take what arrives loses the
- * oldest queued events: the gap shows in the ids.
+ * buffer drops it (it watches its followers). The source actor's queue holds the whole replay plus
+ * {@value #LIVE_QUEUE} live events, so a slow client loses none of the replay and none of the first
+ * live events; one further behind loses the oldest queued events (the gap shows in the ids). A node
+ * serves at most {@value #MAX_FOLLOWERS} streams at once (its buffer's followers): a request for
+ * one more is answered 503 {@code UNAVAILABLE}.
  */
 final class EventRoutes extends AllDirectives {
 
-  /** Events queued for one slow client before the oldest are dropped. */
-  static final int CLIENT_QUEUE = 1024;
+  /** Live events queued for one slow client, beyond its replay, before the oldest are dropped. */
+  static final int LIVE_QUEUE = 1024;
+  /** Event streams one node serves at once; a request for one more is refused (503). */
+  static final int MAX_FOLLOWERS = 64;
   private static final Pattern KIND_PREFIX = Pattern.compile("[a-z0-9.-]{1,64}");
   private static final Duration RECENT_TIMEOUT = Duration.ofSeconds(5);
 
   private final ActorSystem<?> system;
+  private final int maxFollowers;
 
   EventRoutes(ActorSystem<?> system) {
+    this(system, MAX_FOLLOWERS);
+  }
+
+  /** Routes that serve at most {@code maxFollowers} event streams at once. */
+  EventRoutes(ActorSystem<?> system, int maxFollowers) {
     this.system = system;
+    this.maxFollowers = maxFollowers;
   }
 
   Route routes() {
@@ -55,6 +68,11 @@ final class EventRoutes extends AllDirectives {
     ClusterEvents events = ClusterEvents.get(system);
     int n = count("recent", recent, 0, events.settings().bufferSize());
     String prefix = kindPrefix(kind);
+    // The buffer's count of its followers: streams opened in the same instant may pass the limit by a few.
+    if (events.stats().followers() >= maxFollowers) {
+      return complete(ApiRoutes.error(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", "this node already serves "
+          + maxFollowers + " event streams, the most it serves at once: close one, or follow another node's stream"));
+    }
     Source<ByteString, NotUsed> body = Source.single(SseFrames.hello(events.nodeId()))
         .concat(source(events, n, prefix, events.settings().keepAlive()));
     return complete(HttpResponse.create()
@@ -67,10 +85,12 @@ final class EventRoutes extends AllDirectives {
   /**
    * This node's events as SSE frames: the last {@code recent} buffered ones matching
    * {@code kindPrefix}, then each new one, with a keep-alive comment after {@code keepAlive} of
-   * silence. Never completes by itself; cancelling it ends the follow.
+   * silence. Never completes by itself; cancelling it ends the follow. Its queue holds
+   * {@code recent} + {@value #LIVE_QUEUE} events, so the replay arrives whole however slow the
+   * reader.
    */
   static Source<ByteString, NotUsed> source(ClusterEvents events, int recent, String kindPrefix, Duration keepAlive) {
-    return ActorSource.<SequencedEvent>actorRef(m -> false, m -> Optional.empty(), CLIENT_QUEUE, OverflowStrategy.dropHead())
+    return ActorSource.<SequencedEvent>actorRef(m -> false, m -> Optional.empty(), recent + LIVE_QUEUE, OverflowStrategy.dropHead())
         .mapMaterializedValue(follower -> {
           events.follow(follower, recent, kindPrefix);
           return NotUsed.getInstance();

@@ -10,7 +10,7 @@ import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.hades.Hades;
 import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.events.ClusterEvents;
-import io.cairn.actors.events.MembershipEvents;
+import io.cairn.actors.events.MembershipLog;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.ReplicationFactors;
 import io.cairn.actors.node.NodeInfo;
@@ -76,7 +76,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -215,7 +217,9 @@ public final class CairnNode implements AutoCloseable {
     ExecutorService blocking = Executors.newFixedThreadPool(4, daemonThreads("cairn-blocking"));
     NodeStorage storage = new NodeStorage(settings.node().id(), settings, oplog, replicatedStore, blocking);
 
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn", conf);
+    // The event stream takes the node id and cairn.events from these settings, not from a second parse.
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "cairn",
+        ActorSystemSetup.create(BootstrapSetup.create(conf), new ClusterEvents.Setup(settings)));
     CompletableFuture<Void> storageClosed = new CompletableFuture<>();
     AtomicBoolean closing = new AtomicBoolean();
     Runnable closeStorage = () -> {
@@ -245,9 +249,9 @@ public final class CairnNode implements AutoCloseable {
     system.getWhenTerminated().whenComplete((done, err) -> closeStorage.run());
 
     try {
-      // The event stream first, so membership events see this node become Up.
+      // The event stream first, so this node's membership log sees it become Up.
       ClusterEvents.get(system);
-      MembershipEvents.start(system);
+      MembershipLog.start(system);
       joinCluster(system, settings.cluster());
       // Each statement of the plugin's script is IF NOT EXISTS or fails harmlessly once the schema
       // exists (errors are skipped statement by statement), so nodes starting together on one
@@ -426,7 +430,7 @@ public final class CairnNode implements AutoCloseable {
    */
   static Config nodeRoleConfig(Config conf, String nodeId) {
     List<String> roles = new ArrayList<>(conf.hasPath("pekko.cluster.roles") ? conf.getStringList("pekko.cluster.roles") : List.of());
-    roles.add(MembershipEvents.nodeRole(nodeId));
+    roles.add(MembershipLog.nodeRole(nodeId));
     return ConfigFactory.empty().withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
   }
 
