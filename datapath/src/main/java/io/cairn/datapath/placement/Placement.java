@@ -227,7 +227,8 @@ public final class Placement {
     return z ^ (z >>> 31);
   }
 
-  private static String domain(Candidate c, Awareness a) {
+  /** The candidate's domain at level {@code a}: its rack, its block, or itself. */
+  public static String domain(Candidate c, Awareness a) {
     return switch (a) {
       case RACK -> c.rack();
       case BLOCK -> c.block();
