@@ -19,6 +19,8 @@ import io.cairn.actors.egroup.ExtentGroup;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.ReplicaSpread;
 import io.cairn.datapath.scsi.ItNexus;
 import io.cairn.datapath.scsi.reservation.PersistentReservations;
 import io.cairn.datapath.scsi.reservation.Registration;
@@ -251,6 +253,15 @@ class SerializationTest {
     assertEquals(actual, hex(back), "reading the golden bytes yields the same value");
   }
 
+  /** A spread with an under-replicated egroup (n4 gone) and a holder whose domains are unknown. */
+  private static final ReplicaSpread SPREAD = new ReplicaSpread.Builder(
+      Map.of("n1", new Candidate("n1", "b1", "r1", 1L << 40, 1 << 30, 0), "n2", new Candidate("n2", "b2", "r1", 1L << 40, 0, 0)),
+      Map.of())
+      .add(3, "egroup 3", 2, List.of("n1", "n2"))
+      .add(5, "egroup 5", 2, List.of("n1", "n4"))
+      .add(9, "egroup 9", 1, List.of("n2"))
+      .build();
+
   @Test
   void shouldRoundTripCommandsAndRepliesWithActorRefs() throws Exception {
     TestProbe<Object> probe = kit.createTestProbe();
@@ -304,11 +315,16 @@ class SerializationTest {
             4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0),
         new Chronos.MapScan(2, 0, 3, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.ReReplicate(2, 3, 1, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
-        new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0));
+        new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0),
+        new Curator.SpreadMapped(2, 3, "n1", SPREAD, ReplicaSpread.EMPTY),
+        new Curator.GetFaultTolerance(kit.<Curator.FaultToleranceData>createTestProbe().getRef()),
+        new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, SPREAD, SPREAD));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
     }
+    Curator.FaultToleranceData ft = new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, SPREAD, SPREAD);
+    assertEquals(ft, roundTrip(ft), "the spread comes back whole (buckets, least spreads, holders)");
     ClusterConfig.CreateVDisk back = (ClusterConfig.CreateVDisk) roundTrip(messages.get(0));
     back.replyTo().tell(new ClusterConfig.IdRange(5, 6));
     cfgReply.expectMessage(new ClusterConfig.IdRange(5, 6));

@@ -22,7 +22,8 @@ public record CairnSettings(
     ClusterSettings cluster,
     ReplicationSettings replication,
     JournalSettings journal,
-    CuratorSettings curator) {
+    CuratorSettings curator,
+    CapacitySettings capacity) {
 
   /** Reads and validates {@code root.getConfig("cairn")}. */
   public static CairnSettings from(Config root) {
@@ -43,7 +44,8 @@ public record CairnSettings(
           cluster,
           ReplicationSettings.from(c.getConfig("replication"), cluster),
           JournalSettings.from(c.getConfig("journal"), node.dataDir()),
-          CuratorSettings.from(c.getConfig("curator")));
+          CuratorSettings.from(c.getConfig("curator")),
+          CapacitySettings.from(c.getConfig("capacity")));
       s.checkDistinctPorts();
       return s;
     } catch (ConfigException e) {

@@ -9,6 +9,7 @@ import io.cairn.config.CuratorSettings;
 import io.cairn.datapath.extentstore.ExtentStoreFormat;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.serialization.CairnSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,9 @@ import org.apache.pekko.stream.javadsl.Source;
  *       from the journal (their persistence ids), keeps those whose id falls in its share ({@code id
  *       mod count == index}), asks each ExtentGroup entity where its replicas are, and reports the
  *       egroups with a replica on a failed node (under-replicated) with the nodes that still hold
- *       one.
+ *       one. Ahead of that result it reports the share's replica spread ({@link Curator.SpreadMapped}:
+ *       a few numbers per domain level, and this node's open OpLog episodes') for the
+ *       fault-tolerance status.
  *   <li><b>Re-replication</b> ({@link ReReplicate}): queued by urgency (fewest surviving copies
  *       first), at most {@code max-concurrent-tasks} at once, copies started no faster than {@code
  *       max-copy-rate}. One task replaces each lost replica of its egroup: placement chooses a new
@@ -105,6 +108,8 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
   private final long egroupBytes;
   private final String readJournal;
   private final ClusterSharding sharding;
+  /** This node's open OpLog episodes, reported with each map for the fault-tolerance status. */
+  private final Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes;
   private final PriorityQueue<ReReplicate> queue = new PriorityQueue<>(
       Comparator.comparingInt(ReReplicate::liveCopies).thenComparingLong(ReReplicate::egroupId));
   private final Set<Long> queuedOrRunning = new HashSet<>();
@@ -122,14 +127,22 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
    */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
+    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, List::of);
+  }
+
+  /** @param openEpisodes this node's open OpLog episodes ({@link ReplicatedOpLog#openEpisodes}), reported with each map */
+  public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
+      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
+      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal);
+      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, openEpisodes);
     });
   }
 
   private Chronos(ActorContext<Command> ctx, String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
-      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
+      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
+      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes) {
     super(ctx);
     this.ctx = ctx;
     this.nodeId = nodeId;
@@ -140,6 +153,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
     this.egroupBytes = egroupBytes;
     this.readJournal = readJournal;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.openEpisodes = openEpisodes;
   }
 
   @Override
@@ -195,6 +209,10 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
         }
         if (lost > 0) found.add(new Curator.Endangered(i.egroupId(), live, lost));
       }
+      // The share's replica spread (fault-tolerance status), ahead of the map's result.
+      NodeDirectory.View now = view.get();
+      m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, now),
+          ReplicaSpreads.ofEpisodes(openEpisodes.get(), now)));
       ctx.getSelf().tell(new MapFinished(m, list.size(), found, List.copyOf(absent), null));
     });
     return this;

@@ -3,6 +3,9 @@ package io.cairn.actors.curator;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
 import io.cairn.config.CuratorSettings;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.ReplicaSpread;
+import io.cairn.datapath.placement.ResilientCapacity;
 import io.cairn.serialization.CairnSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,6 +44,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * every live node's Chronos (a worker becomes the new replica itself when placement allows, else it
  * copies from a survivor to the node placement chooses), so every node takes part in a rebuild. Tasks already handed out and not finished are not handed out again. A new singleton
  * (after its node failed) starts over with a scan: tasks are idempotent.
+ *
+ * <p><b>Fault-tolerance status.</b> Each map also reports its share's replica spread ({@link
+ * SpreadMapped}); the Curator keeps the merged spread of the last completed scan for {@link
+ * GetFaultTolerance}. Every check it compares usage with the resilient capacity ({@link
+ * CapacityWatch}).
  */
 public final class Curator extends AbstractBehavior<Curator.Command> {
 
@@ -69,6 +78,34 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   public record StartScan(String reason) implements Command {}
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /**
+   * A map's replica spread (fault-tolerance status), sent by its Chronos just before its {@link
+   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, and of that
+   * node's open OpLog episodes. Accepted also after the scan's reduce.
+   */
+  public record SpreadMapped(long scanId, int shares, String nodeId, ReplicaSpread data, ReplicaSpread oplog)
+      implements Command {}
+
+  public record GetFaultTolerance(ActorRef<FaultToleranceData> replyTo) implements Command {}
+
+  /**
+   * What the last completed scan saw of the replicas' spread ({@code scanId} 0: no scan yet).
+   *
+   * @param completedAtMillis when the scan completed (wall clock, ms)
+   * @param shares the scan's shares (maps)
+   * @param reported shares whose spread came in (fewer: a map failed or timed out)
+   */
+  public record FaultToleranceData(long scanId, long completedAtMillis, int shares, int reported, ReplicaSpread data,
+      ReplicaSpread oplog) implements CairnSerializable {}
+
+  /**
+   * How the Curator watches usage against the resilient capacity.
+   *
+   * @param threshold {@code cairn.capacity.resilient-threshold}
+   * @param maxReplicationFactor the largest RF of any container (below 1: not known yet)
+   */
+  public record CapacityWatch(double threshold, IntSupplier maxReplicationFactor) {}
 
   /**
    * What the Curator knows.
@@ -138,13 +175,39 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private final Map<String, Long> bytesByNode = new TreeMap<>();
   private long failedTasks;
 
+  /** The replica spread of one scan, as its maps report it. */
+  private record ScanSpread(long scanId, int shares, int reported, ReplicaSpread data, ReplicaSpread oplog,
+      long completedAtMillis) {
+    static final ScanSpread NONE = new ScanSpread(0, 0, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
+
+    ScanSpread with(SpreadMapped m) {
+      return new ScanSpread(scanId, m.shares(), reported + 1, data.merge(m.data()), oplog.merge(m.oplog()), completedAtMillis);
+    }
+  }
+
+  private final CapacityWatch capacityWatch;
+  /** Spread of the scan running (when its id is the scan's). */
+  private ScanSpread spreadRunning = ScanSpread.NONE;
+  /** Spread of the last completed scan. */
+  private ScanSpread spreadDone = ScanSpread.NONE;
+  /** Whether usage was over the threshold of the resilient capacity at the last check. */
+  private boolean capacityOver;
+
   public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Curator(ctx, timers, settings, view, egroupBytes)));
+    return create(settings, view, egroupBytes, null);
+  }
+
+  /** @param capacityWatch how to watch usage against the resilient capacity (null: not watched) */
+  public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes,
+      CapacityWatch capacityWatch) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Curator(ctx, timers, settings, view, egroupBytes,
+        capacityWatch)));
   }
 
   private Curator(ActorContext<Command> ctx, TimerScheduler<Command> timers, CuratorSettings settings,
-      Supplier<NodeDirectory.View> view, long egroupBytes) {
+      Supplier<NodeDirectory.View> view, long egroupBytes, CapacityWatch capacityWatch) {
     super(ctx);
+    this.capacityWatch = capacityWatch;
     this.ctx = ctx;
     this.settings = settings;
     this.view = view;
@@ -190,6 +253,12 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
           m.replyTo().tell(status());
           return this;
         })
+        .onMessage(SpreadMapped.class, this::onSpreadMapped)
+        .onMessage(GetFaultTolerance.class, m -> {
+          ScanSpread s = spreadDone;
+          m.replyTo().tell(new FaultToleranceData(s.scanId(), s.completedAtMillis(), s.shares(), s.reported(), s.data(), s.oplog()));
+          return this;
+        })
         .build();
   }
 
@@ -224,6 +293,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       return true;
     });
     identifyChronos();
+    watchCapacity();
     return newlyFailed ? requestScan("node failed") : this;
   }
 
@@ -280,6 +350,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
 
   /** All maps are in: hand out the tasks, most endangered first, evenly over surviving holders. */
   private void reduce() {
+    spreadDone = spreadOf(scanId);
     scanning = false;
     scansCompleted++;
     lastScanByNode = Map.copyOf(scannedByNode);
@@ -318,6 +389,56 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       rescan = false;
       requestScan("requested during the previous scan");
     }
+  }
+
+  // ---- fault-tolerance status ------------------------------------------------------------------
+
+  private Behavior<Command> onSpreadMapped(SpreadMapped m) {
+    if (m.scanId() == spreadDone.scanId() && m.scanId() != 0) {
+      spreadDone = spreadDone.with(m); // came in after the reduce
+    } else if (scanning && m.scanId() == scanId) {
+      spreadRunning = spreadOf(scanId).with(m);
+    }
+    return this;
+  }
+
+  /** The spread reported so far for scan {@code id}, stamped now. */
+  private ScanSpread spreadOf(long id) {
+    ScanSpread s = spreadRunning.scanId() == id ? spreadRunning
+        : new ScanSpread(id, 0, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
+    return new ScanSpread(id, s.shares(), s.reported(), s.data(), s.oplog(), System.currentTimeMillis());
+  }
+
+  /**
+   * Usage against the resilient capacity at the level placement keeps replicas apart at now (every
+   * check); a crossing of the threshold upwards is {@link #onCapacityOverThreshold}.
+   */
+  private void watchCapacity() {
+    if (capacityWatch == null) return;
+    int rf = capacityWatch.maxReplicationFactor().getAsInt();
+    List<NodeInfo> members = view.get().members();
+    if (rf < 1 || members.isEmpty()) return;
+    List<Candidate> live = members.stream().map(NodeInfo::asCandidate).toList();
+    ResilientCapacity.Level level = ResilientCapacity.compute(live, rf, capacityWatch.threshold()).headline();
+    if (level.overThreshold() && !capacityOver) {
+      onCapacityOverThreshold(level);
+    } else if (!level.overThreshold() && capacityOver) {
+      ctx.getLog().info("capacity back under the threshold: {} used of {} resilient ({} level)", level.usedBytes(),
+          level.resilientBytes(), level.level());
+    }
+    capacityOver = level.overThreshold();
+  }
+
+  /**
+   * EVENT CALL SITE "capacity over threshold": called once each time usage goes from at most
+   * {@code cairn.capacity.resilient-threshold} of the resilient capacity to above it (and at the
+   * first check of a new Curator singleton that finds it above). The cluster event stream
+   * ({@code ClusterEvents}) publishes the event here; until it exists, a WARN.
+   */
+  private void onCapacityOverThreshold(ResilientCapacity.Level level) {
+    ctx.getLog().warn("capacity over threshold: {} bytes used of {} bytes resilient capacity ({} level, {} failure(s) "
+        + "planned for; threshold {}): {}", level.usedBytes(), level.resilientBytes(), level.level(), level.failures(),
+        level.threshold(), level.reason());
   }
 
   private Behavior<Command> onTaskDone(TaskDone d) {

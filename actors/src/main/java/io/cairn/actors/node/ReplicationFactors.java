@@ -17,16 +17,27 @@ public final class ReplicationFactors {
   public static final int UNKNOWN = 0;
 
   private final Map<Long, Integer> byVDisk = new ConcurrentHashMap<>();
+  private volatile int maxContainer = UNKNOWN;
 
   /** The vDisk's replication factor, or {@link #UNKNOWN}. */
   public int of(long vdiskId) {
     return byVDisk.getOrDefault(vdiskId, UNKNOWN);
   }
 
+  /** The largest replication factor of any container (what resilient capacity plans for), or {@link #UNKNOWN}. */
+  public int maxContainerRf() {
+    return maxContainer;
+  }
+
   /** Takes the factors from a whole configuration view (vDisks gone from it are forgotten). */
   public void update(ConfigView view) {
     Map<String, Integer> containers = new HashMap<>();
-    for (ContainerSpec c : view.containers()) containers.put(c.name(), c.replicationFactor());
+    int max = UNKNOWN;
+    for (ContainerSpec c : view.containers()) {
+      containers.put(c.name(), c.replicationFactor());
+      max = Math.max(max, c.replicationFactor());
+    }
+    maxContainer = max;
     Map<Long, Integer> next = new HashMap<>();
     for (VDiskSpec v : view.vdisks()) next.put(v.id(), containers.getOrDefault(v.container(), UNKNOWN));
     byVDisk.putAll(next);

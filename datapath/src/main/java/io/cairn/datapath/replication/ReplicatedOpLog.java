@@ -263,6 +263,38 @@ public final class ReplicatedOpLog implements OpLog {
     return vd == null ? Map.of() : new TreeMap<>(vd.episodePeers);
   }
 
+  /**
+   * The nodes holding one open OpLog episode's copies.
+   *
+   * @param rf copies each record gets (the vDisk's replication factor)
+   * @param nodes this node first, then the episode's peers
+   */
+  public record EpisodeCopies(long vdiskId, long episode, int rf, List<String> nodes) {
+    public EpisodeCopies {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * The copy sets of the episodes of every replicated vDisk this node writes (owns, not released)
+   * whose OpLog holds undrained bytes: where acknowledged writes not yet in the extent store are,
+   * for the fault-tolerance status. Any thread; no I/O.
+   */
+  public List<EpisodeCopies> openEpisodes() {
+    List<EpisodeCopies> out = new ArrayList<>();
+    vdisks.forEach((id, vd) -> {
+      int rf = cluster.replicationFactor(id);
+      if (rf <= 1 || !vd.owned || vd.released || local.undrainedBytes(id) == 0) return;
+      new TreeMap<>(vd.episodePeers).forEach((episode, peers) -> {
+        List<String> nodes = new ArrayList<>(peers.size() + 1);
+        nodes.add(self);
+        nodes.addAll(peers);
+        out.add(new EpisodeCopies(id, episode, rf, nodes));
+      });
+    });
+    return out;
+  }
+
   // ==== take-over =================================================================================
 
   /**
