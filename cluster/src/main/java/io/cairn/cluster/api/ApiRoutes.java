@@ -18,6 +18,11 @@ import io.cairn.actors.node.NodeInfo;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.cluster.node.NodeServices;
 import io.cairn.config.CairnSettings;
+import io.cairn.datapath.placement.Awareness;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.FaultTolerance;
+import io.cairn.datapath.placement.Placement;
+import io.cairn.datapath.placement.ResilientCapacity;
 import io.cairn.datapath.replication.Faults;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +39,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -56,7 +62,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * {@code {"error": CODE, "message": TEXT}} with the matching HTTP status. The CLI is a client of it.
  *
  * <pre>
- * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal
+ * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal,
+ *                                       resilient capacity
  * GET    /api/vdisks                    every vDisk with its usage and the node running its controller
  * GET    /api/vdisks/{name}/extent-groups  its extent groups and where their replicas are
  * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?, "readOnly"?}
@@ -74,6 +81,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * GET    /api/rebuild                   the Curator: failed nodes, last scan, re-replication progress;
  *                                       this node's Chronos
  * POST   /api/rebuild/scan              start a Curator scan now
+ * GET    /api/fault-tolerance           failures tolerated per domain level (node, block, rack) and
+ *                                       component (data, OpLog, metadata), with reasons; resilient capacity
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
  * PUT    /api/faults/replication        {"isolate"?, "dropTo"?: [node id], "dropFrom"?: [node id]}
  * DELETE /api/faults/replication        cairn.replication.fault-injection = on, else 403)
@@ -124,6 +133,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 path("chap", () -> concat(
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
+        path("fault-tolerance", () -> get(() -> reply(faultTolerance()))),
         pathPrefix("rebuild", () -> concat(
             pathEnd(() -> get(() -> reply(rebuildStatus()))),
             path("scan", () -> post(() -> reply(startScan()))))),
@@ -168,6 +178,121 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       out.put("chronos", local);
       return ok(out);
     });
+  }
+
+  /**
+   * Fault tolerance from the Curator's last scan (replica spread) and this node's view of the
+   * members, with the resilient capacity; see {@link FaultTolerance} for the definitions.
+   */
+  private CompletionStage<HttpResponse> faultTolerance() {
+    NodeServices.Services node = services();
+    CompletableFuture<Curator.FaultToleranceData> data = AskPattern.<Curator.Command, Curator.FaultToleranceData>ask(
+        node.curator(), Curator.GetFaultTolerance::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    return data.thenCombine(config(), (d, view) -> {
+      List<Candidate> live = liveCandidates();
+      int maxRf = maxReplicationFactor(view);
+      FaultTolerance.Scan scan = d.scanId() == 0 ? null : new FaultTolerance.Scan(d.data(), d.oplog(), "scan " + d.scanId()
+          + (d.reported() < d.shares() ? " (" + d.reported() + " of " + d.shares() + " shares reported)" : ""));
+      FaultTolerance.Report report = FaultTolerance.compute(new FaultTolerance.Input(live, clusterMembers(), scan, maxRf));
+      Map<String, Object> out = new LinkedHashMap<>();
+      Map<String, Object> sj = new LinkedHashMap<>();
+      sj.put("id", d.scanId());
+      sj.put("completedAt", d.scanId() == 0 ? null : java.time.Instant.ofEpochMilli(d.completedAtMillis()).toString());
+      sj.put("shares", d.shares());
+      sj.put("reported", d.reported());
+      sj.put("complete", d.scanId() != 0 && d.reported() == d.shares());
+      sj.put("extentGroups", d.data().items());
+      sj.put("openOplogEpisodes", d.oplog().items());
+      out.put("scan", sj);
+      out.put("members", clusterMembers());
+      out.put("liveNodes", live.size());
+      Map<String, Object> domains = new LinkedHashMap<>();
+      for (Awareness level : LEVELS) {
+        Map<String, Object> lj = new LinkedHashMap<>();
+        lj.put("count", live.stream().map(c -> Placement.domain(c, level)).distinct().count());
+        for (FaultTolerance.Component c : FaultTolerance.Component.values()) {
+          lj.put(c.name().toLowerCase(java.util.Locale.ROOT), toleranceJson(report.of(level, c)));
+        }
+        domains.put(name(level), lj);
+      }
+      out.put("domains", domains);
+      out.put("capacity", capacityJson(ResilientCapacity.compute(live, maxRf, node.storage().settings().capacity()
+          .resilientThreshold()), true));
+      return ok(out);
+    });
+  }
+
+  /** Domain levels as operators read them: node, block, rack. */
+  private static final List<Awareness> LEVELS = List.of(Awareness.NODE, Awareness.BLOCK, Awareness.RACK);
+
+  private static String name(Awareness level) {
+    return level.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static Map<String, Object> toleranceJson(FaultTolerance.Tolerance t) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("failures", t.failures() == FaultTolerance.UNKNOWN ? null : t.failures());
+    out.put("reason", t.reason());
+    List<Map<String, Object>> limits = new ArrayList<>();
+    for (FaultTolerance.Limit l : t.limits()) {
+      Map<String, Object> lj = new LinkedHashMap<>();
+      lj.put("failures", l.failures() == FaultTolerance.UNKNOWN ? null : l.failures());
+      lj.put("reason", l.reason());
+      limits.add(lj);
+    }
+    out.put("limits", limits);
+    return out;
+  }
+
+  /** Resilient capacity at the awareness level (and with {@code byDomain}, at every level). */
+  private static Map<String, Object> capacityJson(ResilientCapacity.Summary s, boolean byDomain) {
+    ResilientCapacity.Level h = s.headline();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("replicationFactor", s.replicationFactor());
+    out.put("failuresPlannedFor", h.failures());
+    out.put("domain", name(s.awareness()));
+    out.put("threshold", h.threshold());
+    levelJson(h, out);
+    if (byDomain) {
+      Map<String, Object> levels = new LinkedHashMap<>();
+      for (Awareness a : LEVELS) {
+        Map<String, Object> lj = new LinkedHashMap<>();
+        lj.put("worstDomains", s.levels().get(a).worst());
+        lj.put("worstBytes", s.levels().get(a).worstBytes());
+        levelJson(s.levels().get(a), lj);
+        levels.put(name(a), lj);
+      }
+      out.put("byDomain", levels);
+    }
+    return out;
+  }
+
+  private static void levelJson(ResilientCapacity.Level l, Map<String, Object> out) {
+    out.put("totalBytes", l.totalBytes());
+    out.put("resilientBytes", l.resilientBytes());
+    out.put("usedBytes", l.usedBytes());
+    out.put("usedPercent", Double.isNaN(l.ratio()) ? null : Math.round(l.ratio() * 1000) / 10.0);
+    out.put("planned", l.planned());
+    out.put("overThreshold", l.overThreshold());
+    out.put("reason", l.reason());
+  }
+
+  /** The Up and reachable members with a directory entry, as placement math sees them. */
+  private List<Candidate> liveCandidates() {
+    return services().directory().get().members().stream().map(NodeInfo::asCandidate).toList();
+  }
+
+  /** Members the split-brain resolver counts for its majority: Up or Leaving, reachable or not. */
+  private int clusterMembers() {
+    int n = 0;
+    for (Member m : Cluster.get(system).state().getMembers()) {
+      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving()) n++;
+    }
+    return n;
+  }
+
+  private static int maxReplicationFactor(ConfigView view) {
+    return view.containers().stream().mapToInt(ContainerSpec::replicationFactor).max().orElse(1);
   }
 
   private CompletionStage<HttpResponse> startScan() {
@@ -225,6 +350,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         containers.add(cj);
       }
       out.put("containers", containers);
+      out.put("capacity", capacityJson(ResilientCapacity.compute(liveCandidates(), maxReplicationFactor(view),
+          settings.capacity().resilientThreshold()), false));
       Map<String, Object> replication = new LinkedHashMap<>();
       replication.put("endpoint", node.replication().endpoint().stats());
       replication.put("faultInjection", node.replication().faultInjection());

@@ -38,13 +38,21 @@ public final class ResilientCapacity {
    * @param resilientBytes capacity usable with every replica rebuildable after those failures
    * @param usedBytes bytes held on the live members
    * @param threshold the share of {@code resilientBytes} above which usage is a warning
-   * @param overThreshold {@code usedBytes > threshold * resilientBytes}
+   * @param planned whether placement keeps replicas apart at this level (so its failures are
+   *     planned for); a coarser level is not protected at all, and never over the threshold
+   * @param overThreshold {@code planned && usedBytes > threshold * resilientBytes}
    * @param reason how {@code resilientBytes} follows
    */
   public record Level(Awareness level, int failures, List<String> worst, long totalBytes, long worstBytes,
-      long resilientBytes, long usedBytes, double threshold, boolean overThreshold, String reason) {
+      long resilientBytes, long usedBytes, double threshold, boolean planned, boolean overThreshold, String reason) {
     public Level {
       worst = List.copyOf(worst);
+    }
+
+    Level unplanned(Awareness awareness) {
+      return new Level(level, failures, worst, totalBytes, worstBytes, resilientBytes, usedBytes, threshold, false, false,
+          "not planned for: placement keeps replicas apart by " + awareness.name().toLowerCase(Locale.ROOT) + " only; "
+              + reason);
     }
 
     /** Used over resilient capacity; NaN when there is no resilient capacity. */
@@ -77,9 +85,12 @@ public final class ResilientCapacity {
    */
   public static Summary compute(Collection<Candidate> live, int replicationFactor, double threshold) {
     int rf = Math.max(1, replicationFactor);
-    Map<Awareness, Level> levels = new EnumMap<>(Awareness.class);
-    for (Awareness a : Awareness.values()) levels.put(a, level(live, a, rf - 1, rf, threshold));
     Awareness awareness = rf == 1 ? Awareness.NODE : Placement.awareness(live, rf).awareness();
+    Map<Awareness, Level> levels = new EnumMap<>(Awareness.class);
+    for (Awareness a : Awareness.values()) {
+      Level l = level(live, a, rf - 1, rf, threshold);
+      levels.put(a, rf > 1 && a.ordinal() < awareness.ordinal() ? l.unplanned(awareness) : l);
+    }
     return new Summary(rf, awareness, levels);
   }
 
@@ -127,7 +138,7 @@ public final class ResilientCapacity {
       }
     }
     boolean over = used > threshold * resilient;
-    return new Level(level, failures, worst, total, worstBytes, resilient, used, threshold, over, reason);
+    return new Level(level, failures, worst, total, worstBytes, resilient, used, threshold, true, over, reason);
   }
 
   /** Capacity usable at one level after {@code failures} failures of it (the rebuild check of fault tolerance). */
