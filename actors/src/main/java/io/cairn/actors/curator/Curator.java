@@ -175,20 +175,39 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private final Map<String, Long> bytesByNode = new TreeMap<>();
   private long failedTasks;
 
-  /** The replica spread of one scan, as its maps report it. */
+  /**
+   * The replica spread of one scan, as its maps report it.
+   *
+   * @param completedAtMillis when the scan was reduced (0: not yet)
+   */
   private record ScanSpread(long scanId, int shares, int reported, ReplicaSpread data, ReplicaSpread oplog,
       long completedAtMillis) {
     static final ScanSpread NONE = new ScanSpread(0, 0, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
 
+    static ScanSpread started(long scanId, int shares) {
+      return new ScanSpread(scanId, shares, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
+    }
+
     ScanSpread with(SpreadMapped m) {
-      return new ScanSpread(scanId, m.shares(), reported + 1, data.merge(m.data()), oplog.merge(m.oplog()), completedAtMillis);
+      return new ScanSpread(scanId, shares, reported + 1, data.merge(m.data()), oplog.merge(m.oplog()), completedAtMillis);
+    }
+
+    ScanSpread reduced(long atMillis) {
+      return new ScanSpread(scanId, shares, reported, data, oplog, atMillis);
+    }
+
+    boolean complete() {
+      return completedAtMillis != 0 && shares > 0 && reported >= shares;
     }
   }
 
   private final CapacityWatch capacityWatch;
-  /** Spread of the scan running (when its id is the scan's). */
+  /** Spread of the latest scan started (its maps' reports may still come in after the reduce). */
   private ScanSpread spreadRunning = ScanSpread.NONE;
-  /** Spread of the last completed scan. */
+  /**
+   * Spread of the last scan every map reported for (or of the first scan, before one has): a scan
+   * whose maps failed (a node dying during it) does not replace it with a partial picture.
+   */
   private ScanSpread spreadDone = ScanSpread.NONE;
   /** Whether usage was over the threshold of the resilient capacity at the last check. */
   private boolean capacityOver;
@@ -350,7 +369,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
 
   /** All maps are in: hand out the tasks, most endangered first, evenly over surviving holders. */
   private void reduce() {
-    spreadDone = spreadOf(scanId);
+    onScanReduced();
     scanning = false;
     scansCompleted++;
     lastScanByNode = Map.copyOf(scannedByNode);
@@ -394,19 +413,18 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   // ---- fault-tolerance status ------------------------------------------------------------------
 
   private Behavior<Command> onSpreadMapped(SpreadMapped m) {
-    if (m.scanId() == spreadDone.scanId() && m.scanId() != 0) {
-      spreadDone = spreadDone.with(m); // came in after the reduce
-    } else if (scanning && m.scanId() == scanId) {
-      spreadRunning = spreadOf(scanId).with(m);
-    }
+    if (m.scanId() != scanId) return this; // an older scan's
+    if (spreadRunning.scanId() != scanId) spreadRunning = ScanSpread.started(scanId, m.shares());
+    spreadRunning = spreadRunning.with(m);
+    if (spreadRunning.complete()) spreadDone = spreadRunning; // the last report came in after the reduce
     return this;
   }
 
-  /** The spread reported so far for scan {@code id}, stamped now. */
-  private ScanSpread spreadOf(long id) {
-    ScanSpread s = spreadRunning.scanId() == id ? spreadRunning
-        : new ScanSpread(id, 0, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
-    return new ScanSpread(id, s.shares(), s.reported(), s.data(), s.oplog(), System.currentTimeMillis());
+  /** The scan is reduced: its spread replaces the last one if every map reported (or none was kept yet). */
+  private void onScanReduced() {
+    if (spreadRunning.scanId() != scanId) spreadRunning = ScanSpread.started(scanId, mapsPending.size() + scannedByNode.size());
+    spreadRunning = spreadRunning.reduced(System.currentTimeMillis());
+    if (spreadRunning.complete() || spreadDone.scanId() == 0) spreadDone = spreadRunning;
   }
 
   /**
