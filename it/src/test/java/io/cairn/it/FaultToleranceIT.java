@@ -36,7 +36,9 @@ class FaultToleranceIT {
   @Test
   void shouldTolerateOneNodeFailureUntilANodeIsLostAndSayWhy(TestInfo test) throws Exception {
     LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(FaultToleranceIT.class, MultiNodeIT.name(test)), 13850, 3, null);
-    c.nodeJavaOpts = "-Dcairn.curator.node-failure-delay=3s -Dcairn.curator.scan-interval=10s";
+    // Scans run on request (and on the node failure) only: a scheduled scan that hands node 3 a
+    // share just before it is killed would wait for that map until the Curator's map timeout.
+    c.nodeJavaOpts = "-Dcairn.curator.node-failure-delay=3s -Dcairn.curator.scan-interval=30m";
     c.scenario(() -> {
       c.up();
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
@@ -93,6 +95,7 @@ class FaultToleranceIT {
       long killedAfterScan = healthy.path("scan").path("id").asLong();
       c.kill9(3);
       List<String> reasons = new ArrayList<>();
+      long[] lastScanRequest = {System.nanoTime()};
       JsonNode rebuilt = await("the rebuild is done and a later scan sees every egroup at 2 live copies", Duration.ofMinutes(4),
           () -> {
             JsonNode ft = c.get(1, "/api/fault-tolerance");
@@ -100,9 +103,15 @@ class FaultToleranceIT {
             String r = failures(ft, "node", "data") + ": " + reason(ft, "node", "data");
             if (reasons.isEmpty() || !reasons.get(reasons.size() - 1).equals(r)) reasons.add(r);
             JsonNode rebuild = c.get(1, "/api/rebuild");
-            boolean done = rebuild != null && rebuild.path("failedNodes").toString().contains("node-3")
-                && rebuild.path("rebuild").path("pendingTasks").asInt() == 0 && rebuild.path("scan").path("underReplicated").asInt() == 0
-                && rebuild.path("scan").path("completed").asLong() > 0;
+            if (rebuild == null) return null;
+            // As an operator would: scan again now and then (a scan while node 3's shards are still
+            // moving can fail its asks; the one after the rebuild shows the copies restored).
+            if (!rebuild.path("scan").path("running").asBoolean() && System.nanoTime() - lastScanRequest[0] > 10_000_000_000L) {
+              c.post(1, "/api/rebuild/scan", "{}");
+              lastScanRequest[0] = System.nanoTime();
+            }
+            boolean done = rebuild.path("failedNodes").toString().contains("node-3")
+                && rebuild.path("rebuild").path("pendingTasks").asInt() == 0 && rebuild.path("scan").path("underReplicated").asInt() == 0;
             return done ? ft : null;
           },
           ft -> ft.path("scan").path("id").asLong() > killedAfterScan + 1 && ft.path("scan").path("complete").asBoolean()
