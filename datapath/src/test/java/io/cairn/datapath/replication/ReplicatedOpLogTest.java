@@ -149,6 +149,26 @@ class ReplicatedOpLogTest {
   }
 
   @Test
+  void shouldReportTheCopiesOfEveryOpenEpisodeOfAnOwnedVDisk() throws Exception {
+    rf.put(7L, 2);
+    ReplicatedOpLog a = nodes.get("a").oplog;
+    write(a, 7, 4096, random(4, 4096));
+    write(a, 7, (1L << 30) + 4096, random(5, 4096)); // episode 1
+    write(a, 1, 0, random(6, 4096)); // RF1: not replicated, not reported
+    List<ReplicatedOpLog.EpisodeCopies> open = a.openEpisodes();
+    assertEquals(List.of(0L, 1L), open.stream().map(ReplicatedOpLog.EpisodeCopies::episode).toList(), open.toString());
+    for (ReplicatedOpLog.EpisodeCopies e : open) {
+      assertEquals(7, e.vdiskId());
+      assertEquals(2, e.rf());
+      assertEquals("a", e.nodes().get(0), "the writer first");
+      assertEquals(a.episodePeers(7).get(e.episode()), e.nodes().subList(1, 2), "then the episode's peer");
+    }
+    assertEquals(List.of(), nodes.get("b").oplog.openEpisodes(), "a peer does not report what it holds for others");
+    a.release(7);
+    assertEquals(List.of(), a.openEpisodes(), "a released vDisk is the next owner's");
+  }
+
+  @Test
   void shouldKeepAnRf1VDiskLocal() throws Exception {
     byte[] d = random(3, 4096);
     write(nodes.get("a").oplog, 1, 0, d);
