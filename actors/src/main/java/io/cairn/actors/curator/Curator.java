@@ -46,8 +46,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * (after its node failed) starts over with a scan: tasks are idempotent.
  *
  * <p><b>Fault-tolerance status.</b> Each map also reports its share's replica spread ({@link
- * SpreadMapped}); the Curator keeps the merged spread of the last completed scan for {@link
- * GetFaultTolerance}. Every check it compares usage with the resilient capacity ({@link
+ * SpreadMapped}); the Curator keeps the merged spread of the last scan every map reported for,
+ * for {@link GetFaultTolerance}. Every check it compares usage with the resilient capacity ({@link
  * CapacityWatch}).
  */
 public final class Curator extends AbstractBehavior<Curator.Command> {
@@ -90,7 +90,8 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   public record GetFaultTolerance(ActorRef<FaultToleranceData> replyTo) implements Command {}
 
   /**
-   * What the last completed scan saw of the replicas' spread ({@code scanId} 0: no scan yet).
+   * What the last scan every map reported for saw of the replicas' spread (before there is one:
+   * the first scan's, possibly partial; {@code scanId} 0: no scan yet).
    *
    * @param completedAtMillis when the scan completed (wall clock, ms)
    * @param shares the scan's shares (maps)
