@@ -15,7 +15,9 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.events.ClusterEvent;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
@@ -308,17 +310,26 @@ class SerializationTest {
             kit.<VDiskController.ReplicaCommitted>createTestProbe().getRef()),
         new VDiskController.ReplicaCommitted(3, false, List.of(), "lost"),
         new VDiskController.ReleaseFence(9),
-        new Curator.MapDone(2, "n1", 40, List.of(new Curator.Endangered(3, List.of("n2"), 1)), List.of("n4"), null),
+        new VDiskController.ScrubRepair(3, 8192, 4096, new Replica("n2", "d0"),
+            kit.<VDiskController.ScrubRepaired>createTestProbe().getRef()),
+        new VDiskController.ScrubRepaired(3, true, null),
+        new Scrubber.GetStats(kit.<Scrubber.Stats>createTestProbe().getRef()),
+        new Scrubber.Stats("n2", true, 2, 1 << 20, 1, 1, 0, 6, 2, 5),
+        new Curator.MapDone(2, "n1", 40, List.of(new Curator.Endangered(3, List.of("n2"), 1)), List.of("n4"),
+            new Chronos.Orphans(2, 1), null),
         new Curator.TaskDone(2, 3, "n2", 4 << 20, 1, null),
         new Curator.StartScan("test"),
         new Curator.Status(List.of("n4"), Map.of("n4", 3000L), 2, false, 40, Map.of("n1", 20, "n2", 20), 1, 0, 0,
-            4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0),
+            4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0, 3, 1),
         new Chronos.MapScan(2, 0, 3, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.ReReplicate(2, 3, 1, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0),
         new Curator.SpreadMapped(2, 3, "n1", SPREAD, ReplicaSpread.EMPTY),
         new Curator.GetFaultTolerance(kit.<Curator.FaultToleranceData>createTestProbe().getRef()),
-        new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, SPREAD, SPREAD));
+        new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, SPREAD, SPREAD),
+        ClusterEvent.of(ClusterEvent.MEMBER_REMOVED, ClusterEvent.Severity.WARNING, "node n4 was removed",
+            eventDetails()).withOrigin("n1", 1_765_000_000_123L),
+        ClusterEvent.of(ClusterEvent.REBUILD_STARTED, ClusterEvent.Severity.INFO, "no details").withOrigin("n2", 1));
     for (Object m : messages) {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
@@ -329,6 +340,28 @@ class SerializationTest {
     back.replyTo().tell(new ClusterConfig.IdRange(5, 6));
     cfgReply.expectMessage(new ClusterConfig.IdRange(5, 6));
     probe.expectNoMessage(java.time.Duration.ofMillis(10));
+  }
+
+  /** Every kind of detail value, in an order that must survive. */
+  private static Map<String, Object> eventDetails() {
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("member", "n4");
+    d.put("uid", "-8070450532247928832");
+    d.put("bytes", 4L << 30);
+    d.put("ratio", 0.75);
+    d.put("failed", true);
+    return d;
+  }
+
+  @Test
+  void shouldCarryClusterEventsWithTheirDetailsInOrder() throws Exception {
+    ClusterEvent e = ClusterEvent.of(ClusterEvent.CAPACITY_OVER_THRESHOLD, ClusterEvent.Severity.CRITICAL, "over",
+        eventDetails()).withOrigin("n1", 42);
+    ClusterEvent back = (ClusterEvent) roundTrip(e);
+    assertEquals(e, back);
+    assertEquals(List.copyOf(e.details().keySet()), List.copyOf(back.details().keySet()));
+    assertEquals(4L << 30, back.details().get("bytes"));
+    assertEquals(Boolean.TRUE, back.details().get("failed"));
   }
 
   @Test
@@ -365,14 +398,15 @@ class SerializationTest {
     // Internal and Local* messages never leave the node; Active is persisted as ActiveSnapshot.
     Set<String> localOnly = Set.of("LocalRead", "LocalWrite", "LocalWriteAtomic", "LocalCompareAndWrite", "LocalUnmap",
         "LocalGetProvisioning", "Captured", "RoundStep", "IdsReplied", "Allocation", "Resume", "UnmapRange", "Internal", "HandOff",
-        "MapFinished", "TaskFinished", "StartNext", "Check", "ScanTick", "MapTimeout", "ChronosListing", "ChronosIdentified", "ChronosUnanswered");
+        "MapFinished", "TaskFinished", "StartNext", "Check", "ScanTick", "MapTimeout", "ChronosListing", "ChronosIdentified", "ChronosUnanswered",
+        "Tick", "Verified", "Repaired");
     Config regs = kit.system().settings().config().getConfig("cairn.serialization.registrations");
     List<String> missing = new ArrayList<>();
     for (Class<?> root : List.of(ClusterConfig.Command.class, ClusterConfig.Reply.class, ClusterConfig.Event.class,
         VDiskController.Command.class, VDiskController.Event.class, VDiskController.State.class,
         ExtentGroup.Command.class, ExtentGroup.Event.class, ExtentGroup.State.class,
         LunReservations.Command.class, LunReservations.SaveReply.class, LunReservations.Event.class,
-        LunReservations.State.class, Curator.Command.class, Chronos.Command.class)) {
+        LunReservations.State.class, Curator.Command.class, Chronos.Command.class, Scrubber.Command.class)) {
       for (Class<?> c : root.getPermittedSubclasses()) {
         if (localOnly.contains(c.getSimpleName()) || c == VDiskController.Active.class) continue;
         if (!regs.hasPath("\"" + c.getName() + "\"")) missing.add(c.getName());

@@ -14,7 +14,7 @@ class MainTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"up", "status", "vdisk create", "volume-group set-chap", "container create", "rebuild", "ft-status",
-      "cluster up", "cluster down"})
+      "events", "cluster up", "cluster down"})
   void shouldPrintTheUsageOfEveryCommandOnHelp(String command) {
     StringWriter out = new StringWriter();
     CommandLine cli = new CommandLine(new Main());

@@ -23,6 +23,7 @@ public record CairnSettings(
     ReplicationSettings replication,
     JournalSettings journal,
     CuratorSettings curator,
+    EventSettings events,
     CapacitySettings capacity) {
 
   /** Reads and validates {@code root.getConfig("cairn")}. */
@@ -45,6 +46,7 @@ public record CairnSettings(
           ReplicationSettings.from(c.getConfig("replication"), cluster),
           JournalSettings.from(c.getConfig("journal"), node.dataDir()),
           CuratorSettings.from(c.getConfig("curator")),
+          EventSettings.from(c.getConfig("events")),
           CapacitySettings.from(c.getConfig("capacity")));
       s.checkDistinctPorts();
       return s;

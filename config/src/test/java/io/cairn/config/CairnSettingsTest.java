@@ -34,6 +34,8 @@ class CairnSettingsTest {
     assertEquals(1, s.disks().size(), "one default disk when none is configured");
     assertTrue(s.disks().get(0).path().startsWith(s.node().dataDir()));
     assertEquals(0.75, s.capacity().resilientThreshold(), "usage warning at 75% of the resilient capacity");
+    assertEquals(256, s.events().bufferSize());
+    assertEquals(java.time.Duration.ofSeconds(15), s.events().keepAlive());
   }
 
   @Test
@@ -96,6 +98,9 @@ class CairnSettingsTest {
       "cairn.iscsi.discovery-chap { user = u, secret = twelve-chars, mutual-user = t, mutual-secret = twelve-chars } | iscsi.discovery-chap",
       "cairn.capacity.resilient-threshold = 0           | capacity.resilient-threshold",
       "cairn.capacity.resilient-threshold = 1.5         | capacity.resilient-threshold",
+      "cairn.events.buffer-size = 0                     | events.buffer-size",
+      "cairn.events.keep-alive = 0s                     | events.keep-alive",
+      "cairn.events.keep-alive = 31s                    | events.keep-alive",
   })
   void shouldRejectInvalidSettingNamingIt(String override, String path) {
     SettingsException e = assertThrows(SettingsException.class, () -> load(override));

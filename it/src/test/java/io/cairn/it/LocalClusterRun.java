@@ -114,6 +114,28 @@ final class LocalClusterRun {
         s -> s.path("cluster").path("domains").path("nodes").asInt() == members);
   }
 
+  /**
+   * A container "rfN" with replication factor {@code rf} (made when missing) and a vDisk of
+   * {@code size} in it, made through node 1; returns its LUN once every node's portal exports it
+   * (each node learns of a new vDisk from the configuration topic, at its own moment).
+   */
+  int replicatedVDisk(int rf, String name, String size) {
+    String container = "rf" + rf;
+    if (!get(1, "/api/containers").findValuesAsText("name").contains(container)) {
+      post(1, "/api/containers", "{\"name\": \"" + container + "\", \"replicationFactor\": " + rf + "}");
+    }
+    post(1, "/api/vdisks", "{\"name\": \"" + name + "\", \"size\": \"" + size + "\", \"container\": \"" + container + "\"}");
+    int lun = await(name + " created", () -> get(1, "/api/vdisks/" + name), j -> j.has("lun")).get("lun").asInt();
+    for (int i = 1; i <= nodes; i++) awaitExported(i, lun, name);
+    return lun;
+  }
+
+  /** Waits until node I's portal answers INQUIRY for {@code lun} (iscsi-inq). */
+  void awaitExported(int node, int lun, String name) {
+    await("node " + node + " exports " + name, () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", url(node, lun)),
+        r -> r.exitCode() == 0);
+  }
+
   long pid(int node) throws IOException {
     return pid(dir.resolve("node-" + node + "/node.pid"));
   }

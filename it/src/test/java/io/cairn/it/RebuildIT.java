@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
  * Self-healing on real processes: after {@code kill -9} of one node of four, the Curator finds the
  * extent groups that lost a replica and every surviving node's Chronos re-replicates part of them,
  * until every egroup has RF replicas on live nodes again; every byte reads back correctly during
- * the rebuild and after it.
+ * the rebuild and after it. When the node comes back, its replicas that were replaced elsewhere
+ * (orphans: no metadata lists them) are deleted.
  *
  * <p>Sized for two cores: the nodes' failure delay is 3 s and their copy rate 64 MiB/s. Ports
  * 13700-13759.
@@ -34,15 +36,11 @@ class RebuildIT {
   void shouldReprotectEveryExtentGroupOfAKilledNodeWithEverySurvivorCopying(TestInfo test) throws Exception {
     LocalClusterRun c = new LocalClusterRun(LocalClusterRun.dir(RebuildIT.class, MultiNodeIT.name(test)), 13700, 4, null);
     c.nodeJavaOpts = "-Dcairn.curator.node-failure-delay=3s -Dcairn.curator.scan-interval=15s"
-        + " -Dcairn.curator.max-copy-rate=64MiB";
+        + " -Dcairn.curator.max-copy-rate=64MiB -Dcairn.curator.fence-lease=10s -Dcairn.curator.orphan-grace=20s";
     c.scenario(() -> {
       c.up("--blocks", "4");
       for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"healed\", \"size\": \"1G\", \"container\": \"rf2\"}");
-      int lun = await("healed created", () -> c.get(1, "/api/vdisks/healed"), j -> j.has("lun")).get("lun").asInt();
-      await("node 1 exports healed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
-          res -> res.exitCode() == 0);
+      int lun = c.replicatedVDisk(2, "healed", "1G");
 
       Path image = c.dir.resolve("image.raw");
       QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x4EA1L);
@@ -87,9 +85,43 @@ class RebuildIT {
       assertTrue(rebuild.path("scan").path("egroupsByNode").size() == 3, "the scan was mapped by the 3 survivors: " + rebuild);
 
       assertEquals(sha, c.readBack(3, lun, IMAGE_BYTES, "after the rebuild"), "every byte reads back after the rebuild");
-      QemuIo.run(c.url(1, lun), java.util.List.of("write -P 0x5c 900M 1M", "read -P 0x5c 900M 1M"), LocalClusterRun.IO_TIMEOUT)
+      QemuIo.run(c.url(1, lun), List.of("write -P 0x5c 900M 1M", "read -P 0x5c 900M 1M"), LocalClusterRun.IO_TIMEOUT)
           .assertClean("a write after the rebuild through node 1", 1, 1);
+
+      // Node 4 comes back with its old replicas, which the metadata no longer lists (each was
+      // replaced): a scan deletes them once they have been left alone for the orphan grace.
+      LocalClusterRun.cairn(Duration.ofMinutes(5), List.of("cluster", "start", "--dir", c.dir.toString(), "--node", "4"),
+          c.nodeJavaOpts).assertOk("bin/cairn cluster start --node 4");
+      c.awaitMembers(1, 4);
+      long returned = localEgroups(c, 4);
+      assertTrue(returned >= onVictim, "node 4 is back with its " + onVictim + " old replicas: holds " + returned);
+      await("node 4 no longer counts as failed", () -> c.get(1, "/api/rebuild"),
+          r -> !r.path("failedNodes").toString().contains("node-4"));
+      JsonNode status4 = await("node 4's orphaned replicas are deleted", Duration.ofMinutes(3), () -> c.get(4, "/api/status"),
+          s -> localEgroups(s) == listedOn(c, "node-4"));
+      JsonNode cleaned = c.get(1, "/api/rebuild");
+      System.out.println("RebuildIT: node 4 came back with " + returned + " replicas; holds " + localEgroups(status4)
+          + " after the scans (" + cleaned.path("orphansRemoved") + " orphans deleted)");
+      assertTrue(cleaned.path("orphansRemoved").asLong() >= returned - listedOn(c, "node-4"), "orphan count: " + cleaned);
+      JsonNode final_ = c.get(1, "/api/vdisks/healed/extent-groups");
+      assertTrue(stream(final_).allMatch(e -> distinctNodes(e) == 2), "every egroup still has 2 replicas: " + final_);
+      assertEquals(sha, c.readBack(4, lun, IMAGE_BYTES, "through the returned node"),
+          "every byte reads back through node 4, which now holds none of them");
     });
+  }
+
+  /** Egroup replicas on node I's disks, from its status. */
+  private static long localEgroups(LocalClusterRun c, int node) {
+    return localEgroups(c.get(node, "/api/status"));
+  }
+
+  private static long localEgroups(JsonNode status) {
+    return stream(status.get("disks")).mapToLong(d -> d.get("egroups").asLong()).sum();
+  }
+
+  /** Egroups of healed whose metadata lists a replica on {@code node}. */
+  private static long listedOn(LocalClusterRun c, String node) {
+    return stream(c.get(1, "/api/vdisks/healed/extent-groups")).filter(e -> holds(e, node)).count();
   }
 
   private static long distinctNodes(JsonNode egroup) {

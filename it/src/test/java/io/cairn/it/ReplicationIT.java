@@ -75,13 +75,11 @@ class ReplicationIT {
     c.scenario(() -> {
       c.up("--blocks", "3");
       for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
-      int lun = replicatedVDisk(c, 2, "roaming");
-      await("node 2 exports roaming", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(2, lun)), r -> r.exitCode() == 0);
+      int lun = c.replicatedVDisk(2, "roaming", "1G");
       QemuIo.run(c.url(2, lun), List.of("write -P 0x21 0 1M"), IO_TIMEOUT).assertClean("first I/O, through node 2", 1, 0);
       await("the controller comes to node 2, where the first I/O arrived", () -> c.get(1, "/api/vdisks/roaming"),
           j -> j.path("controllerNode").asText().equals("node-2"));
 
-      await("node 3 exports roaming", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(3, lun)), r -> r.exitCode() == 0);
       WriteStream writes = new WriteStream(() -> c.iscsiPort(3), IQN, lun, STREAM_OFFSET, STREAM_BYTES, 2, false, 0x10CL).start();
       await("sustained I/O through node 3 moves the controller there", Duration.ofMinutes(2), () -> c.get(1, "/api/vdisks/roaming"),
           j -> j.path("controllerNode").asText().equals("node-3"));
@@ -117,9 +115,7 @@ class ReplicationIT {
     c.scenario(() -> {
       c.up("--blocks", "3");
       for (int i = 1; i <= 3; i++) c.awaitMembers(i, 3);
-      int lun = replicatedVDisk(c, 2, "scrubbed");
-      await("node 1 exports scrubbed", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(1, lun)),
-          r -> r.exitCode() == 0);
+      int lun = c.replicatedVDisk(2, "scrubbed", "1G");
       SplittableRandom random = new SplittableRandom(0x5C4B_B1EDL);
       int range = 2 << 20;
       long offsetA = 64 * MIB;
@@ -182,14 +178,6 @@ class ReplicationIT {
     });
   }
 
-  /** A container "rfN" with replication factor {@code rf} and a 1 GiB vDisk in it, made through node 1; its LUN. */
-  private static int replicatedVDisk(LocalClusterRun c, int rf, String name) {
-    String container = "rf" + rf;
-    c.post(1, "/api/containers", "{\"name\": \"" + container + "\", \"replicationFactor\": " + rf + "}");
-    c.post(1, "/api/vdisks", "{\"name\": \"" + name + "\", \"size\": \"1G\", \"container\": \"" + container + "\"}");
-    return await(name + " created", () -> c.get(1, "/api/vdisks/" + name), j -> j.has("lun")).get("lun").asInt();
-  }
-
   private static final int SLICE = 4096;
 
   /** Where each node's egroup files hold {@code slice} (at most one place per node). */
@@ -216,13 +204,9 @@ class ReplicationIT {
     c.scenario(() -> {
       c.up("--blocks", "4");
       for (int i = 1; i <= 4; i++) c.awaitMembers(i, 4);
-      c.post(1, "/api/containers", "{\"name\": \"rf2\", \"replicationFactor\": 2}");
-      c.post(1, "/api/vdisks", "{\"name\": \"cut\", \"size\": \"1G\", \"container\": \"rf2\"}");
+      int lun = c.replicatedVDisk(2, "cut", "1G");
       JsonNode v = await("controller of cut placed", () -> c.get(1, "/api/vdisks/cut"), j -> j.has("controllerNode"));
       int owner = number(v.get("controllerNode").asText());
-      int lun = v.get("lun").asInt();
-      await("node " + owner + " exports cut", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
-          res -> res.exitCode() == 0);
       WriteStream writes = new WriteStream(() -> c.iscsiPort(owner), IQN, lun, STREAM_OFFSET, STREAM_BYTES, STREAM_THREADS,
           true, 0xC07L).start();
       writes.awaitAcked(300, Duration.ofMinutes(3));
@@ -271,10 +255,8 @@ class ReplicationIT {
   private static void killScenario(LocalClusterRun c, int rf, int kills) throws Exception {
     c.up("--blocks", Integer.toString(c.nodes));
     for (int i = 1; i <= c.nodes; i++) c.awaitMembers(i, c.nodes);
-    int lun = replicatedVDisk(c, rf, "mirrored");
+    int lun = c.replicatedVDisk(rf, "mirrored", "1G");
     int owner = 1; // written through node 1, so its controller comes to node 1 (data locality)
-    await("node 1 exports mirrored", () -> Exec.run(Duration.ofSeconds(30), "iscsi-inq", c.url(owner, lun)),
-        res -> res.exitCode() == 0);
 
     Path image = c.dir.resolve("image.raw");
     QemuImgRoundTripIT.writeRandom(image, IMAGE_BYTES, 0x5EED0000L + rf);

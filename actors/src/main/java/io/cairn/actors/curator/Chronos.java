@@ -46,9 +46,13 @@ import org.apache.pekko.stream.javadsl.Source;
  *       from the journal (their persistence ids), keeps those whose id falls in its share ({@code id
  *       mod count == index}), asks each ExtentGroup entity where its replicas are, and reports the
  *       egroups with a replica on a failed node (under-replicated) with the nodes that still hold
- *       one. Ahead of that result it reports the share's replica spread ({@link Curator.SpreadMapped}:
- *       a few numbers per domain level, and this node's open OpLog episodes') for the
- *       fault-tolerance status.
+ *       one. It also looks at every replica on this node's own disks: one that no egroup's metadata
+ *       lists (the egroup was re-protected elsewhere while this node was away, or deleted then) is
+ *       an orphan, deleted once nothing has created, written or opened it for {@code orphan-grace}
+ *       (longer than any copy takes to be committed, so a replica being added is never taken for
+ *       one; the check and the delete are atomic with the egroup's writes). Ahead of its result the
+ *       map reports the share's replica spread ({@link Curator.SpreadMapped}: a few numbers per
+ *       domain level, and this node's open OpLog episodes') for the fault-tolerance status.
  *   <li><b>Re-replication</b> ({@link ReReplicate}): queued by urgency (fewest surviving copies
  *       first), at most {@code max-concurrent-tasks} at once, copies started no faster than {@code
  *       max-copy-rate}. One task replaces each lost replica of its egroup: placement chooses a new
@@ -61,6 +65,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * </ul>
  */
 public final class Chronos extends AbstractBehavior<Chronos.Command> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Chronos.class);
 
   public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "cairn-chronos");
 
@@ -93,7 +98,17 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
       implements CairnSerializable {}
 
   private record MapFinished(MapScan scan, int scanned, List<Curator.Endangered> found, List<String> absentHolders,
-      Throwable failure) implements Command {}
+      Orphans orphans, Throwable failure) implements Command {}
+
+  /**
+   * What a map did with this node's unreferenced replicas.
+   *
+   * @param removed orphans deleted
+   * @param waiting orphans found that were changed within {@code orphan-grace} (deleted by a later scan)
+   */
+  public record Orphans(int removed, int waiting) implements CairnSerializable {
+    static final Orphans NONE = new Orphans(0, 0);
+  }
 
   private record TaskFinished(ReReplicate task, long bytes, int replaced, Throwable failure) implements Command {}
 
@@ -189,11 +204,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
         .filter(id -> Math.floorMod(id, m.count()) == m.index())
         .mapAsyncUnordered(MAP_PARALLELISM, this::info)
         .runWith(Sink.seq(), ctx.getSystem());
-    infos.whenComplete((list, err) -> {
-      if (err != null) {
-        ctx.getSelf().tell(new MapFinished(m, 0, List.of(), List.of(), err));
-        return;
-      }
+    infos.thenCombine(sweepOrphans(), (list, orphans) -> {
       Set<String> members = new HashSet<>();
       for (var n : view.get().members()) members.add(n.nodeId());
       Set<String> absent = new java.util.TreeSet<>();
@@ -213,9 +224,37 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
       NodeDirectory.View now = view.get();
       m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, now),
           ReplicaSpreads.ofEpisodes(openEpisodes.get(), now)));
-      ctx.getSelf().tell(new MapFinished(m, list.size(), found, List.copyOf(absent), null));
-    });
+      return new MapFinished(m, list.size(), found, List.copyOf(absent), orphans, null);
+    }).whenComplete((done, err) -> ctx.getSelf().tell(err == null ? done
+        : new MapFinished(m, 0, List.of(), List.of(), Orphans.NONE, err)));
     return this;
+  }
+
+  /**
+   * Deletes the replicas on this node's disks that no egroup metadata lists, once they have been
+   * left alone for {@code orphan-grace}. The metadata is asked before the delete, and the delete
+   * refuses a replica changed within the grace: a copy being added here is written within a fence
+   * lease of its commit, and the grace is at least two leases, so its commit (or abandonment) is
+   * always visible to the question.
+   */
+  private CompletionStage<Orphans> sweepOrphans() {
+    int[] counts = new int[2];
+    return Source.from(store.egroupIds())
+        .mapAsyncUnordered(MAP_PARALLELISM, id -> info(id).thenCompose(i -> {
+          boolean listed = i.exists() && i.replicas().stream().anyMatch(r -> r.nodeId().equals(nodeId));
+          if (listed) return CompletableFuture.completedFuture(0);
+          return store.deleteIfIdle(id, settings.orphanGrace()).thenApply(deleted -> {
+            if (deleted) {
+              LOG.info("egroup {}: this node's replica is not in its metadata ({}); deleted", ExtentStoreFormat.hex(id),
+                  i.exists() ? "replicas " + i.replicas() : "no such egroup");
+            }
+            return deleted ? 1 : 2;
+          });
+        }))
+        .runForeach(r -> {
+          if (r > 0) counts[r - 1]++;
+        }, ctx.getSystem())
+        .thenApply(d -> new Orphans(counts[0], counts[1]));
   }
 
   private CompletionStage<ExtentGroup.Info> info(long egroupId) {
@@ -229,7 +268,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
           f.failure().toString());
     }
     f.scan().replyTo().tell(new Curator.MapDone(f.scan().scanId(), nodeId, f.scanned(), f.found(), f.absentHolders(),
-        f.failure() == null ? null : f.failure().toString()));
+        f.orphans(), f.failure() == null ? null : f.failure().toString()));
     return this;
   }
 

@@ -67,9 +67,10 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   /**
    * A map's result. {@code absentHolders}: nodes holding replicas that are not members now, so that
    * a Curator that never saw them (it started after they left) starts counting them missing.
+   * {@code orphans}: what the node did with its replicas that no metadata lists.
    */
   public record MapDone(long scanId, String nodeId, int scanned, List<Endangered> found, List<String> absentHolders,
-      String error) implements Command {}
+      Chronos.Orphans orphans, String error) implements Command {}
 
   public record TaskDone(long scanId, long egroupId, String nodeId, long bytes, int replaced, String error)
       implements Command {}
@@ -125,11 +126,14 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
    * @param etaSeconds expected seconds to finish (-1 unknown)
    * @param reprotectedBytesByNode bytes each node copied since this singleton started
    * @param failedTasks tasks that failed (retried by the next scan)
+   * @param orphansRemoved replicas no metadata listed, deleted by the nodes since this singleton started
+   * @param orphansWaiting such replicas the last scan found changed within the grace (deleted by a later scan)
    */
   public record Status(List<String> failedNodes, Map<String, Long> missingNodes, long scansCompleted, boolean scanning,
       long lastScanEgroups, Map<String, Integer> lastScanByNode, int underReplicated, int pendingTasks,
       long bytesToReprotect, long bytesReprotected, long rateBytesPerSecond, long etaSeconds,
-      Map<String, Long> reprotectedBytesByNode, long failedTasks) implements CairnSerializable {}
+      Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting)
+      implements CairnSerializable {}
 
   private record Check() implements Command {}
 
@@ -175,6 +179,9 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private long rebuildBytes;
   private final Map<String, Long> bytesByNode = new TreeMap<>();
   private long failedTasks;
+  private long orphansRemoved;
+  private int orphansWaiting;
+  private int scanOrphansWaiting;
 
   /**
    * The replica spread of one scan, as its maps report it.
@@ -313,6 +320,13 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       return true;
     });
     identifyChronos();
+    if (scanning && mapsPending.removeIf(n -> !members.contains(n))) {
+      // A node that left mid-map never answers: reduce what the others mapped now, and scan
+      // again over the remaining nodes so its share is covered.
+      ctx.getLog().warn("scan {}: a mapping node left the cluster; reducing without it and scanning again", scanId);
+      rescan = true;
+      if (mapsPending.isEmpty()) reduce();
+    }
     watchCapacity();
     return newlyFailed ? requestScan("node failed") : this;
   }
@@ -348,6 +362,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     mapsPending.addAll(workers);
     found.clear();
     scannedByNode.clear();
+    scanOrphansWaiting = 0;
     List<String> failedNow = List.copyOf(failed);
     ctx.getLog().info("scan {} ({}): {} nodes map {} share(s){}", scanId, reason, workers.size(), workers.size(),
         failedNow.isEmpty() ? "" : ", failed nodes " + failedNow);
@@ -363,6 +378,11 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     scannedByNode.put(m.nodeId(), m.scanned());
     found.addAll(m.found());
     seen.addAll(m.absentHolders());
+    orphansRemoved += m.orphans().removed();
+    scanOrphansWaiting += m.orphans().waiting();
+    if (m.orphans().removed() > 0) {
+      ctx.getLog().info("scan {}: node {} deleted {} replica(s) no metadata lists", scanId, m.nodeId(), m.orphans().removed());
+    }
     if (m.error() != null) ctx.getLog().warn("scan {}: the map of {} failed: {}", scanId, m.nodeId(), m.error());
     if (mapsPending.isEmpty()) reduce();
     return this;
@@ -376,6 +396,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     lastScanByNode = Map.copyOf(scannedByNode);
     lastScanEgroups = scannedByNode.values().stream().mapToLong(Integer::longValue).sum();
     underReplicated = found.size();
+    orphansWaiting = scanOrphansWaiting;
     long now = System.nanoTime();
     pending.values().removeIf(a -> now - a.atNs() > TASK_TIMEOUT.toNanos() || !chronos.containsKey(a.nodeId()));
     List<Endangered> tasks = new ArrayList<>(found);
@@ -484,6 +505,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     long rate = secs > 0 ? (long) (rebuildBytes / secs) : 0;
     long eta = toDo == 0 ? 0 : rate > 0 ? toDo / rate : -1;
     return new Status(List.copyOf(failed), missing, scansCompleted, scanning, lastScanEgroups, lastScanByNode,
-        underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks);
+        underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks,
+        orphansRemoved, orphansWaiting);
   }
 }

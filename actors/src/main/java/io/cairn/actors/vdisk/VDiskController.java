@@ -183,6 +183,17 @@ public final class VDiskController
   public record ReleaseFence(long token) implements Command {}
 
   /**
+   * The scrubber found slices of {@code [offset, +length)} of one of this vDisk's egroups failing
+   * their checksum on {@code suspect}: repair them from another replica, here, where the egroup's
+   * writes are ordered. Replied with {@link ScrubRepaired}.
+   */
+  public record ScrubRepair(long egroupId, long offset, int length, Replica suspect, ActorRef<ScrubRepaired> replyTo)
+      implements Command {}
+
+  /** {@code repaired}: the suspect failed its checksum and was rewritten; {@code error} when it could not be. */
+  public record ScrubRepaired(long egroupId, boolean repaired, String error) implements CairnSerializable {}
+
+  /**
    * Sharding moves the controller to another node (or this node leaves): stop taking the fast
    * path, finish every mutation in flight, then stop. Sent by the local shard only.
    */
@@ -491,6 +502,18 @@ public final class VDiskController
     return Effect().noReply();
   }
 
+  private ReplyEffect<Event, State> onScrubRepair(ScrubRepair c) {
+    ReplicatedExtentStore store = storage.replicatedStore();
+    if (store == null) {
+      return Effect().reply(c.replyTo(), new ScrubRepaired(c.egroupId(), false, "the extent store is not replicated"));
+    }
+    store.repairReplica(c.egroupId(), c.offset(), c.length(), new ReplicaLocation(c.suspect().nodeId(), c.suspect().diskId()))
+        .whenComplete((repaired, err) -> c.replyTo().tell(err == null
+            ? new ScrubRepaired(c.egroupId(), repaired, null)
+            : new ScrubRepaired(c.egroupId(), false, String.valueOf(err))));
+    return Effect().noReply();
+  }
+
   private void releaseFence(long token) {
     if (fences.remove(token) && storage.replicatedStore() != null) storage.replicatedStore().unfence(token, null);
   }
@@ -604,7 +627,8 @@ public final class VDiskController
         .onCommand(ReleaseFence.class, (s, c) -> {
           releaseFence(c.token());
           return Effect().noReply();
-        });
+        })
+        .onCommand(ScrubRepair.class, (s, c) -> onScrubRepair(c));
     b.forAnyState()
         .onCommand(Read.class, (s, c) -> Effect().reply(c.replyTo(), new ReadResult(null, Kind.NOT_READY, notServing(s))))
         .onCommand(LocalRead.class, (s, c) -> {
@@ -662,6 +686,7 @@ public final class VDiskController
         .onCommand(CommitReplica.class, (s, c) -> Effect().reply(c.replyTo(),
             new ReplicaCommitted(c.egroupId(), false, List.of(), notServing(s))))
         .onCommand(ReleaseFence.class, (s, c) -> Effect().noReply())
+        .onCommand(ScrubRepair.class, (s, c) -> Effect().reply(c.replyTo(), new ScrubRepaired(c.egroupId(), false, notServing(s))))
         .onCommand(Internal.class, (s, c) -> {
           if (c instanceof Captured cap) cap.reply().failed(new VDiskIoException(Kind.NOT_READY, notServing(s)));
           if (c instanceof Allocation || c instanceof IdsReplied) failAllWaiting(new VDiskIoException(Kind.NOT_READY, notServing(s)));

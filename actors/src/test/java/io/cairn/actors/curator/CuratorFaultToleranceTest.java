@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class CuratorFaultToleranceTest {
 
   private static final CuratorSettings SETTINGS = new CuratorSettings(Duration.ofHours(1), Duration.ofHours(1), 2,
-      64L << 20, Duration.ofSeconds(30));
+      64L << 20, Duration.ofSeconds(30), Duration.ofMinutes(10), 0, Duration.ofHours(24));
 
   private ActorTestKit kit;
   private final AtomicReference<NodeDirectory.View> view = new AtomicReference<>();
@@ -92,7 +92,7 @@ class CuratorFaultToleranceTest {
 
     Chronos.MapScan first = scan(curator, chronos);
     curator.tell(new Curator.SpreadMapped(first.scanId(), 1, "n1", spread(7), ReplicaSpread.EMPTY));
-    curator.tell(new Curator.MapDone(first.scanId(), "n1", 1, List.of(), List.of(), null));
+    curator.tell(new Curator.MapDone(first.scanId(), "n1", 1, List.of(), List.of(), new Chronos.Orphans(0, 0), null));
     Curator.FaultToleranceData d1 = data(curator);
     assertEquals(first.scanId(), d1.scanId());
     assertEquals(1, d1.shares());
@@ -101,12 +101,12 @@ class CuratorFaultToleranceTest {
 
     // A map that failed reports no spread: the earlier picture stays.
     Chronos.MapScan failed = scan(curator, chronos);
-    curator.tell(new Curator.MapDone(failed.scanId(), "n1", 0, List.of(), List.of(), "ask timed out"));
+    curator.tell(new Curator.MapDone(failed.scanId(), "n1", 0, List.of(), List.of(), new Chronos.Orphans(0, 0), "ask timed out"));
     assertEquals(first.scanId(), data(curator).scanId());
 
     // A report that comes in after the reduce completes its scan.
     Chronos.MapScan late = scan(curator, chronos);
-    curator.tell(new Curator.MapDone(late.scanId(), "n1", 1, List.of(), List.of(), null));
+    curator.tell(new Curator.MapDone(late.scanId(), "n1", 1, List.of(), List.of(), new Chronos.Orphans(0, 0), null));
     assertEquals(first.scanId(), data(curator).scanId(), "incomplete until the report is in");
     curator.tell(new Curator.SpreadMapped(late.scanId(), 1, "n1", spread(9), ReplicaSpread.EMPTY));
     Curator.FaultToleranceData d3 = data(curator);

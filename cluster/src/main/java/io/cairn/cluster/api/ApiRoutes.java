@@ -8,7 +8,9 @@ import io.cairn.actors.config.ChapSecret;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.config.ConfigView;
 import io.cairn.actors.config.ContainerSpec;
 import io.cairn.actors.config.VDiskSpec;
@@ -83,6 +85,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * POST   /api/rebuild/scan              start a Curator scan now
  * GET    /api/fault-tolerance           failures tolerated per domain level (node, block, rack) and
  *                                       component (data, OpLog, metadata), with reasons; resilient capacity
+ * GET    /api/events                    the cluster event stream (text/event-stream; ?recent=N, ?kind=PREFIX)
+ * GET    /api/events/recent             this node's buffered events, oldest first (?limit=N, ?kind=PREFIX)
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
  * PUT    /api/faults/replication        {"isolate"?, "dropTo"?: [node id], "dropFrom"?: [node id]}
  * DELETE /api/faults/replication        cairn.replication.fault-injection = on, else 403)
@@ -101,9 +105,11 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
   private static final Duration PLACEMENT_TIMEOUT = Duration.ofSeconds(3);
 
   private final ActorSystem<?> system;
+  private final EventRoutes events;
 
   ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
+    this.events = new EventRoutes(system);
   }
 
   @Override
@@ -134,6 +140,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
         path("fault-tolerance", () -> get(() -> reply(faultTolerance()))),
+        events.routes(),
         pathPrefix("rebuild", () -> concat(
             pathEnd(() -> get(() -> reply(rebuildStatus()))),
             path("scan", () -> post(() -> reply(startScan()))))),
@@ -155,7 +162,10 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         Curator.GetStatus::new, TIMEOUT, system.scheduler()).toCompletableFuture();
     CompletableFuture<Chronos.Stats> chronos = AskPattern.<Chronos.Command, Chronos.Stats>ask(node.chronos(),
         Chronos.GetStats::new, TIMEOUT, system.scheduler()).toCompletableFuture();
-    return curator.thenCombine(chronos, (c, local) -> {
+    CompletableFuture<Scrubber.Stats> scrubber = AskPattern.<Scrubber.Command, Scrubber.Stats>ask(node.scrubber(),
+        Scrubber.GetStats::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    return CompletableFuture.allOf(curator, chronos, scrubber).thenApply(done -> {
+      Curator.Status c = curator.join();
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("failedNodes", c.failedNodes());
       out.put("missingNodesMs", c.missingNodes());
@@ -165,7 +175,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       scan.put("egroups", c.lastScanEgroups());
       scan.put("egroupsByNode", c.lastScanByNode());
       scan.put("underReplicated", c.underReplicated());
+      scan.put("orphansWaiting", c.orphansWaiting());
       out.put("scan", scan);
+      out.put("orphansRemoved", c.orphansRemoved());
       Map<String, Object> rebuild = new LinkedHashMap<>();
       rebuild.put("pendingTasks", c.pendingTasks());
       rebuild.put("bytesToReprotect", c.bytesToReprotect());
@@ -175,7 +187,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       rebuild.put("bytesByNode", c.reprotectedBytesByNode());
       rebuild.put("failedTasks", c.failedTasks());
       out.put("rebuild", rebuild);
-      out.put("chronos", local);
+      out.put("chronos", chronos.join());
+      out.put("scrubber", scrubber.join());
       return ok(out);
     });
   }
@@ -357,6 +370,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       replication.put("faultInjection", node.replication().faultInjection());
       replication.put("faults", faultsJson(node.replication().endpoint().faults()));
       out.put("replication", replication);
+      out.put("events", ClusterEvents.get(system).stats());
       return ok(out);
     });
   }

@@ -26,6 +26,17 @@ public final class RebuildCommand extends ClientOptions {
           rb.get("pendingTasks").asInt(), Sizes.format(rb.get("bytesToReprotect").asLong()),
           Sizes.format(rb.get("bytesReprotected").asLong()), Sizes.format(rb.get("rateBytesPerSecond").asLong()),
           eta < 0 ? "unknown" : eta + " s", rb.get("failedTasks").asLong());
+      System.out.printf("orphaned replicas: %d deleted; %d waiting for their grace period%n",
+          s.get("orphansRemoved").asLong(), scan.get("orphansWaiting").asInt());
+      JsonNode sc = s.get("scrubber");
+      if (sc.get("enabled").asBoolean()) {
+        System.out.printf("scrubber (this node): %d pass(es), %s checked, %d bad slice(s), %d repaired, %d not repaired%s%n",
+            sc.get("passes").asLong(), Sizes.format(sc.get("bytesScrubbed").asLong()), sc.get("badSlices").asLong(),
+            sc.get("repairedSlices").asLong(), sc.get("unrepairedSlices").asLong(),
+            sc.get("passEgroups").asInt() > 0 ? "; pass at " + sc.get("passDone").asInt() + "/" + sc.get("passEgroups").asInt() : "");
+      } else {
+        System.out.println("scrubber (this node): off (cairn.curator.scrub-rate = 0)");
+      }
       Table t = new Table("NODE", "COPIED");
       rb.get("bytesByNode").fields().forEachRemaining(e -> t.row(e.getKey(), Sizes.format(e.getValue().asLong())));
       t.print();

@@ -23,16 +23,18 @@ import picocli.CommandLine.Option;
  * Cairn out and for tests. {@code up} starts an H2 TCP server holding the shared journal and N node
  * processes in the background (detached, each with its own data directory, ports, log and PID
  * file), waits until all N are Up and prints where to connect; {@code down} stops them by their
- * recorded PIDs (SIGTERM, then SIGKILL after a bound), the journal server last. See
- * {@link LocalCluster} for the layout.
+ * recorded PIDs (SIGTERM, then SIGKILL after a bound), the journal server last; {@code start}
+ * brings one stopped node back (same data directory, ports and domains). See {@link LocalCluster}
+ * for the layout.
  */
-@Command(name = "cluster", description = "Run a local multi-node cluster (up, down, status).",
-    subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class})
+@Command(name = "cluster", description = "Run a local multi-node cluster (up, down, start, status).",
+    subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Start.class,
+        ClusterCommand.Status.class})
 public final class ClusterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.err.println("cairn cluster: say up, down or status (see cairn cluster --help)");
+    System.err.println("cairn cluster: say up, down, start or status (see cairn cluster --help)");
     return 2;
   }
 
@@ -160,39 +162,8 @@ public final class ClusterCommand implements Callable<Integer> {
     }
 
     private void startNode(LocalCluster layout, LocalCluster.Node n) throws IOException {
-      Files.createDirectories(n.dataDir());
-      List<String> cmd = new ArrayList<>(List.of(java(),
-          "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-          "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-          "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-          "-Dio.netty.tryReflectionSetAccessible=true",
-          "-Xmx" + heap, "-Dcairn.cache.capacity=" + cache,
-          // Each node's portal is its own target port (group) of every target: the SCSI target
-          // port identifier (name,t,tag), ALUA groups and reservation I_T nexuses tell nodes apart.
-          "-Dcairn.iscsi.portal-group-tag=" + n.index(),
-          // Loopback carries jumbo datagrams: a 4 KiB write's OpLog copy is one datagram, not three
-          // (about 40% less Aeron CPU per replicated write, measured).
-          "-Dcairn.replication.mtu=" + LOCAL_MTU));
-      // $CAIRN_JAVA_OPTS comes last, so that its -Xmx and -D values win.
-      for (String opt : System.getenv().getOrDefault("CAIRN_JAVA_OPTS", "").trim().split("\\s+")) {
-        if (!opt.isEmpty()) cmd.add(opt);
-      }
-      cmd.addAll(List.of("-cp", classpath(), "io.cairn.cluster.Main", "up",
-          "--data-dir", n.dataDir().toString(),
-          "--node-id", n.id(), "--block", n.block(), "--rack", n.rack(),
-          "--host", LocalCluster.HOST,
-          "--artery-port", Integer.toString(n.arteryPort()),
-          "--aeron-port", Integer.toString(n.aeronPort()),
-          "--iscsi-port", Integer.toString(n.iscsiPort()),
-          "--management-port", Integer.toString(n.managementPort()),
-          "--journal-url", layout.nodeJournalUrl(),
-          "--journal-user", layout.nodeJournalUser()));
-      for (String seed : layout.seeds()) cmd.addAll(List.of("--seed", seed));
       String password = journalPassword != null ? journalPassword : System.getenv("CAIRN_JOURNAL_PASSWORD");
-      ProcessHandle p = launch(cmd, n.log(), password == null ? Map.of() : Map.of("CAIRN_JOURNAL_PASSWORD", password));
-      LocalCluster.writePid(n.pidFile(), p.pid());
-      started.add(new Started(n.id(), p));
-      System.out.printf("%s: started (pid %d), log %s%n", n.id(), p.pid(), n.log());
+      started.add(new Started(n.id(), ClusterCommand.startNode(layout, n, heap, cache, password)));
     }
 
     private void awaitApi(LocalCluster layout, LocalCluster.Node n, Duration timeout) throws StartFailed {
@@ -296,6 +267,78 @@ public final class ClusterCommand implements Callable<Integer> {
     }
   }
 
+  // --- start ------------------------------------------------------------------------------------
+
+  @Command(name = "start", description = "Start one stopped node of the cluster again (its data, ports and domains); wait until it is Up.")
+  public static final class Start extends DirOption implements Callable<Integer> {
+
+    @Option(names = "--node", required = true, description = "Number of the node (1 .. N).")
+    int node;
+
+    @Option(names = "--heap", description = "Java heap of the node (default 512m).")
+    String heap = "512m";
+
+    @Option(names = "--cache", description = "Unified cache capacity of the node (default 64MiB).")
+    String cache = "64MiB";
+
+    @Option(names = "--journal-password", description = "Password of the journal database (or $CAIRN_JOURNAL_PASSWORD).")
+    String journalPassword;
+
+    @Option(names = "--timeout", description = "Seconds to wait for the node to be Up (default 240).")
+    int timeoutSeconds = 240;
+
+    @Override
+    public Integer call() throws Exception {
+      Optional<LocalCluster> loaded = LocalCluster.load(dir());
+      if (loaded.isEmpty()) {
+        System.err.println("cairn cluster start: no cluster in " + dir());
+        return 1;
+      }
+      LocalCluster c = loaded.get();
+      if (node < 1 || node > c.nodes()) {
+        System.err.println("cairn cluster start: --node " + node + " is not a node of this cluster (1 .. " + c.nodes() + ")");
+        return 2;
+      }
+      LocalCluster.Node n = c.node(node);
+      String marker = c.dir().toString();
+      Optional<ProcessHandle> running = LocalCluster.liveProcess(n.pidFile(), marker);
+      if (running.isPresent()) {
+        System.err.println("cairn cluster start: " + n.id() + " is already running (pid " + running.get().pid() + ")");
+        return 1;
+      }
+      if (c.ownJournalServer() && LocalCluster.liveProcess(c.h2PidFile(), marker).isEmpty()) {
+        System.err.println("cairn cluster start: the cluster's H2 journal server is not running; start the cluster with cairn cluster up");
+        return 1;
+      }
+      for (int port : new int[] {n.arteryPort(), n.iscsiPort(), n.managementPort()}) {
+        if (!LocalCluster.bindable(port)) {
+          System.err.println("cairn cluster start: port " + port + " of " + n.id() + " is in use");
+          return 1;
+        }
+      }
+      String password = journalPassword != null ? journalPassword : System.getenv("CAIRN_JOURNAL_PASSWORD");
+      ProcessHandle p = startNode(c, n, heap, cache, password);
+      long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+      while (true) {
+        if (!p.isAlive()) {
+          System.err.println("cairn cluster start: " + n.id() + " exited during start-up; its log " + n.log() + " ends:\n" + tail(n.log()));
+          return 1;
+        }
+        JsonNode st = status(n);
+        if (st != null && st.path("node").path("memberStatus").asText().equals("Up")) break;
+        if (System.nanoTime() - deadline > 0) {
+          System.err.println("cairn cluster start: " + n.id() + " not Up within " + timeoutSeconds + " s; stopping it");
+          stop(n.id(), p, Duration.ofSeconds(30));
+          Files.deleteIfExists(n.pidFile());
+          return 1;
+        }
+        sleep(500);
+      }
+      System.out.printf("%s is Up: iSCSI %s, API %s/api/status%n", n.id(), n.portal(), n.apiUrl());
+      return 0;
+    }
+  }
+
   // --- status -----------------------------------------------------------------------------------
 
   @Command(name = "status", description = "Show the cluster's processes, members, domains and disks.")
@@ -345,6 +388,46 @@ public final class ClusterCommand implements Callable<Integer> {
     StartFailed(String message) {
       super(message);
     }
+  }
+
+  /**
+   * Launches node {@code n} of {@code layout} in the background (its PID file written) and returns
+   * its process; {@code $CAIRN_JAVA_OPTS} is added to its JVM options.
+   */
+  static ProcessHandle startNode(LocalCluster layout, LocalCluster.Node n, String heap, String cache, String password)
+      throws IOException {
+    Files.createDirectories(n.dataDir());
+    List<String> cmd = new ArrayList<>(List.of(java(),
+        "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-Dio.netty.tryReflectionSetAccessible=true",
+        "-Xmx" + heap, "-Dcairn.cache.capacity=" + cache,
+        // Each node's portal is its own target port (group) of every target: the SCSI target
+        // port identifier (name,t,tag), ALUA groups and reservation I_T nexuses tell nodes apart.
+        "-Dcairn.iscsi.portal-group-tag=" + n.index(),
+        // Loopback carries jumbo datagrams: a 4 KiB write's OpLog copy is one datagram, not three
+        // (about 40% less Aeron CPU per replicated write, measured).
+        "-Dcairn.replication.mtu=" + Up.LOCAL_MTU));
+    // $CAIRN_JAVA_OPTS comes last, so that its -Xmx and -D values win.
+    for (String opt : System.getenv().getOrDefault("CAIRN_JAVA_OPTS", "").trim().split("\\s+")) {
+      if (!opt.isEmpty()) cmd.add(opt);
+    }
+    cmd.addAll(List.of("-cp", classpath(), "io.cairn.cluster.Main", "up",
+        "--data-dir", n.dataDir().toString(),
+        "--node-id", n.id(), "--block", n.block(), "--rack", n.rack(),
+        "--host", LocalCluster.HOST,
+        "--artery-port", Integer.toString(n.arteryPort()),
+        "--aeron-port", Integer.toString(n.aeronPort()),
+        "--iscsi-port", Integer.toString(n.iscsiPort()),
+        "--management-port", Integer.toString(n.managementPort()),
+        "--journal-url", layout.nodeJournalUrl(),
+        "--journal-user", layout.nodeJournalUser()));
+    for (String seed : layout.seeds()) cmd.addAll(List.of("--seed", seed));
+    ProcessHandle p = launch(cmd, n.log(), password == null ? Map.of() : Map.of("CAIRN_JOURNAL_PASSWORD", password));
+    LocalCluster.writePid(n.pidFile(), p.pid());
+    System.out.printf("%s: started (pid %d), log %s%n", n.id(), p.pid(), n.log());
+    return p;
   }
 
   /** A node's /api/status, or null when it does not answer (yet). */

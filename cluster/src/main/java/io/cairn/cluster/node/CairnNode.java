@@ -6,7 +6,10 @@ import com.typesafe.config.ConfigValueFactory;
 import io.cairn.actors.config.ClusterConfig;
 import io.cairn.actors.curator.Chronos;
 import io.cairn.actors.curator.Curator;
+import io.cairn.actors.curator.Scrubber;
 import io.cairn.actors.egroup.ExtentGroup;
+import io.cairn.actors.events.ClusterEvents;
+import io.cairn.actors.events.MembershipEvents;
 import io.cairn.actors.node.CatalogMirror;
 import io.cairn.actors.node.ReplicationFactors;
 import io.cairn.actors.node.NodeInfo;
@@ -126,6 +129,7 @@ public final class CairnNode implements AutoCloseable {
   public static CairnNode start(Config conf) throws Exception {
     CairnSettings settings = CairnSettings.from(conf);
     conf = journalConfig(settings.journal()).withFallback(conf);
+    conf = nodeRoleConfig(conf, settings.node().id()).withFallback(conf);
     Path dataDir = settings.node().dataDir();
     Files.createDirectories(dataDir);
     FileChannel lockChannel = FileChannel.open(dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -233,6 +237,9 @@ public final class CairnNode implements AutoCloseable {
     system.getWhenTerminated().whenComplete((done, err) -> closeStorage.run());
 
     try {
+      // The event stream first, so membership events see this node become Up.
+      ClusterEvents.get(system);
+      MembershipEvents.start(system);
       joinCluster(system, settings.cluster());
       // Each statement of the plugin's script is IF NOT EXISTS or fails harmlessly once the schema
       // exists (errors are skipped statement by statement), so nodes starting together on one
@@ -279,6 +286,11 @@ public final class CairnNode implements AutoCloseable {
       ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
           replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal",
           oplog::openEpisodes), "chronos", Props.empty());
+      ActorRef<Scrubber.Command> scrubber = system.systemActorOf(Behaviors.supervise(Scrubber.create(settings.node().id(),
+              settings.curator(), replicatedStore, settings.extentStore().sliceSizeBytes(),
+              settings.extentStore().egroupSizeBytes()))
+          .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+          "scrubber", Props.empty());
       ActorRef<Curator.Command> curator = ClusterSingleton.get(system).init(SingletonActor.of(
           Behaviors.supervise(Curator.create(settings.curator(), directoryView, settings.extentStore().egroupSizeBytes(),
                   new Curator.CapacityWatch(settings.capacity().resilientThreshold(), factors::maxContainerRf)))
@@ -318,7 +330,8 @@ public final class CairnNode implements AutoCloseable {
           portal::stats, cache::stats, List.copyOf(portals), () -> {
             NodeDirectory d = directoryHolder.get();
             return d == null ? NodeDirectory.View.EMPTY : d.view();
-          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos));
+          }, new NodeServices.Replication(endpoint, oplog, settings.replication().faultInjection()), curator, chronos,
+          scrubber));
       int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
           .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).port();
       advertisedPortals.set(List.copyOf(portals));
@@ -388,6 +401,16 @@ public final class CairnNode implements AutoCloseable {
     shared.put("profile", journal.slickProfile());
     shared.put("db", db);
     return ConfigFactory.empty().withValue("pekko-persistence-jdbc.shared-databases.cairn", ConfigValueFactory.fromMap(shared));
+  }
+
+  /**
+   * The node's cluster roles: those configured plus {@code node-id:<id>}, by which membership
+   * events name a member (its directory entry may not be published yet, or no longer).
+   */
+  static Config nodeRoleConfig(Config conf, String nodeId) {
+    List<String> roles = new ArrayList<>(conf.hasPath("pekko.cluster.roles") ? conf.getStringList("pekko.cluster.roles") : List.of());
+    roles.add(MembershipEvents.nodeRole(nodeId));
+    return ConfigFactory.empty().withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
   }
 
   /** The address other nodes reach a listener at: the cluster host when it binds a wildcard address. */

@@ -31,11 +31,13 @@ public final class NodeServices implements Extension {
    * @param replication the node's replication data plane
    * @param curator the Curator singleton (proxy)
    * @param chronos this node's Chronos
+   * @param scrubber this node's scrubber
    */
   public record Services(NodeStorage storage, ActorRef<ClusterConfig.Command> config, TargetCatalog catalog,
       String portalAddress, java.util.function.Supplier<Object> portalStats, java.util.function.Supplier<Object> cacheStats,
       java.util.List<String> portals, java.util.function.Supplier<NodeDirectory.View> directory, Replication replication,
-      ActorRef<io.cairn.actors.curator.Curator.Command> curator, ActorRef<io.cairn.actors.curator.Chronos.Command> chronos) {}
+      ActorRef<io.cairn.actors.curator.Curator.Command> curator, ActorRef<io.cairn.actors.curator.Chronos.Command> chronos,
+      ActorRef<io.cairn.actors.curator.Scrubber.Command> scrubber) {}
 
   /**
    * The replication data plane as the API sees it.

@@ -29,6 +29,11 @@ final class Egroup {
   volatile boolean deleted;
   /** Non-null when the local metadata is unusable: every read and write fails. */
   volatile String failure;
+  /**
+   * When this replica was last created, opened, written or deallocated (epoch ms): an unreferenced
+   * replica is deleted only once it has been left alone for a while ({@code deleteIfIdle}).
+   */
+  volatile long changedAtMs = System.currentTimeMillis();
 
   Egroup(long id, Disk disk, int sliceCount) {
     this.id = id;

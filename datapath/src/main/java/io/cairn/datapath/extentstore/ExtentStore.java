@@ -60,6 +60,28 @@ public interface ExtentStore extends AutoCloseable {
   /** Deletes the local replica and its metadata, freeing its space. Idempotent. */
   CompletableFuture<Void> delete(long egroupId);
 
+  /** The ids of the egroups this node holds a local replica of. */
+  List<Long> egroupIds();
+
+  /**
+   * Deletes the local replica, as {@link #delete} does, only if it has not been created, opened,
+   * written or deallocated within {@code idle}; the check and the delete are atomic with respect to
+   * writes of the egroup. Completes with whether it deleted it (false too when it is not here).
+   */
+  CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle);
+
+  /**
+   * Scrubs the local replica's written slices that {@code [offset, offset+length)} touches: reads
+   * each from the medium (never from the cache) and checks it against its checksum. Completes with
+   * the slices that fail (bit {@code i}: slice {@code offset / sliceSize + i}), after dropping them
+   * from the cache so that the next read of them meets the medium's bytes; fails NOT_READY when the
+   * egroup is not here, UNRECOVERED_READ_ERROR when its local metadata is unusable.
+   */
+  CompletableFuture<java.util.BitSet> verify(long egroupId, long offset, long length);
+
+  /** I/O operations queued or running on this store's threads now (how busy its disks are). */
+  int pendingIo();
+
   /** Capacity and usage of every disk. */
   List<DiskUsage> disks();
 

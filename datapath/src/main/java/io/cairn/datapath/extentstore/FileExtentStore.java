@@ -310,6 +310,47 @@ public final class FileExtentStore implements ExtentStore {
     });
   }
 
+  @Override
+  public List<Long> egroupIds() {
+    List<Long> ids = new ArrayList<>();
+    for (Egroup eg : egroups.values()) if (!eg.deleted) ids.add(eg.id);
+    return ids;
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted) return CompletableFuture.completedFuture(false);
+    return onIoThread(() -> {
+      // Under the whole-egroup hold: a write of it either finished (and stamped it) or waits, and
+      // then finds the egroup gone.
+      SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
+      try {
+        if (eg.deleted || System.currentTimeMillis() - eg.changedAtMs < idle.toMillis()) return false;
+        doDeleteHeld(eg);
+        return true;
+      } finally {
+        eg.lock.release(hold);
+      }
+    });
+  }
+
+  @Override
+  public CompletableFuture<java.util.BitSet> verify(long egroupId, long offset, long length) {
+    if (offset < 0 || length < 0 || offset + length > egroupSize) {
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.LBA_OUT_OF_RANGE,
+          "verify [" + offset + ", +" + length + ") outside extent group of " + egroupSize + " bytes"));
+    }
+    Egroup eg = egroups.get(egroupId);
+    if (eg == null || eg.deleted) return CompletableFuture.failedFuture(notHere(egroupId));
+    return onIoThread(() -> doVerify(eg, (int) (offset / sliceSize), (int) ((offset + length + sliceSize - 1) / sliceSize)));
+  }
+
+  @Override
+  public int pendingIo() {
+    return io.getQueue().size() + io.getActiveCount();
+  }
+
   /** A blocking step of the store, run on its I/O pool. */
   @FunctionalInterface
   private interface IoStep<T> {
@@ -538,6 +579,41 @@ public final class FileExtentStore implements ExtentStore {
     }
   }
 
+  /** Checks written slices {@code [first, end)} on the medium, under a shared hold; returns the bad ones. */
+  private java.util.BitSet doVerify(Egroup eg, int first, int end) throws IOException {
+    java.util.BitSet bad = new java.util.BitSet();
+    SliceRangeLock.Hold hold = eg.lock.acquire(first, end, false);
+    try {
+      checkUsable(eg);
+      ByteBuffer b = ByteBuffer.allocate(sliceSize);
+      CRC32C crc = new CRC32C();
+      for (int s = first; s < end; s++) {
+        if (eg.written[s] == 0) continue;
+        b.clear();
+        try {
+          FileUtil.readFully(eg.channel(), b, (long) s * sliceSize);
+        } catch (IOException e) {
+          LOG.error("scrub read of {} slice {} failed: {}", eg, s, e.toString());
+          bad.set(s - first);
+          continue;
+        }
+        b.flip();
+        crc.reset();
+        crc.update(b);
+        int actual = (int) crc.getValue();
+        if (actual != eg.crcs[s]) {
+          LOG.error("scrub: checksum mismatch: {} slice {} (disk {}, {}): expected {}, found {}", eg, s, eg.disk.id,
+              eg.dataPath, Integer.toHexString(eg.crcs[s]), Integer.toHexString(actual));
+          bad.set(s - first);
+          cache.invalidate(eg.id, s, s + 1);
+        }
+      }
+      return bad;
+    } finally {
+      eg.lock.release(hold);
+    }
+  }
+
   /** Reads one written slice and verifies it (hold on the slice held); for read-modify-write. */
   private ByteBuffer readVerifiedSlice(Egroup eg, int s) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(sliceSize);
@@ -566,6 +642,7 @@ public final class FileExtentStore implements ExtentStore {
     final int end = (int) ((writeEnd + S - 1) / S);
     final int count = end - first;
     SliceRangeLock.Hold hold = eg.lock.acquire(first, end, true);
+    eg.changedAtMs = System.currentTimeMillis();
     try {
       checkUsable(eg);
       boolean[] fresh = new boolean[count];
@@ -671,6 +748,7 @@ public final class FileExtentStore implements ExtentStore {
   private void doDeallocate(Egroup eg, int first, int end) throws IOException {
     final int S = sliceSize;
     SliceRangeLock.Hold hold = eg.lock.acquire(first, end, true);
+    eg.changedAtMs = System.currentTimeMillis();
     try {
       checkUsable(eg);
       int lo = -1;
@@ -843,23 +921,28 @@ public final class FileExtentStore implements ExtentStore {
   private void doDelete(Egroup eg) throws IOException {
     SliceRangeLock.Hold hold = eg.lock.acquire(0, sliceCount, true);
     try {
-      synchronized (createLock) {
-        synchronized (eg.fileLock) {
-          if (eg.deleted) return;
-          eg.deleted = true;
-        }
-        eg.closeChannel();
-        Files.deleteIfExists(eg.metaPath);
-        Files.deleteIfExists(eg.dataPath);
-        Files.deleteIfExists(tmpPath(eg));
-        FileUtil.fsyncDir(eg.dir);
-        cache.invalidate(eg.id, 0, sliceCount);
-        egroups.remove(eg.id, eg);
-        eg.disk.unreserve((long) eg.writtenSlices() * sliceSize);
-        eg.disk.egroups.decrementAndGet();
-      }
+      doDeleteHeld(eg);
     } finally {
       eg.lock.release(hold);
+    }
+  }
+
+  /** Deletes the egroup's files; the caller holds every slice of it exclusively. */
+  private void doDeleteHeld(Egroup eg) throws IOException {
+    synchronized (createLock) {
+      synchronized (eg.fileLock) {
+        if (eg.deleted) return;
+        eg.deleted = true;
+      }
+      eg.closeChannel();
+      Files.deleteIfExists(eg.metaPath);
+      Files.deleteIfExists(eg.dataPath);
+      Files.deleteIfExists(tmpPath(eg));
+      FileUtil.fsyncDir(eg.dir);
+      cache.invalidate(eg.id, 0, sliceCount);
+      egroups.remove(eg.id, eg);
+      eg.disk.unreserve((long) eg.writtenSlices() * sliceSize);
+      eg.disk.egroups.decrementAndGet();
     }
   }
 

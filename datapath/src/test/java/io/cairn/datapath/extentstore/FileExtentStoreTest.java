@@ -215,6 +215,38 @@ class FileExtentStoreTest {
   }
 
   @Test
+  void shouldDeleteAnIdleReplicaOnlyOnceItHasBeenLeftAloneForTheGivenTime() throws Exception {
+    byte[] data = bytes(2, 4 * SLICE);
+    try (FileExtentStore store = open(dir)) {
+      store.create(1, null);
+      store.create(2, null);
+      write(store, 1, 0, data);
+      assertEquals(List.of(1L, 2L), store.egroupIds().stream().sorted().toList());
+      // just written: not idle for an hour, so neither is deleted
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertFalse(store.deleteIfIdle(2, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertArrayEquals(data, read(store, 1, 0, data.length));
+      Thread.sleep(300);
+      write(store, 1, 0, data); // written again: its idle time starts over
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofMillis(250)).get(10, TimeUnit.SECONDS));
+      assertTrue(store.deleteIfIdle(2, java.time.Duration.ofMillis(250)).get(10, TimeUnit.SECONDS));
+      assertFalse(store.deleteIfIdle(2, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS), "already gone");
+      assertFalse(store.deleteIfIdle(99, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS), "never here");
+      assertEquals(List.of(1L), store.egroupIds());
+      assertArrayEquals(data, read(store, 1, 0, data.length));
+    }
+    try (FileExtentStore store = open(dir)) {
+      assertEquals(List.of(1L), store.egroupIds());
+      // opening counts as a change: an orphan found after a restart waits a full grace again
+      assertFalse(store.deleteIfIdle(1, java.time.Duration.ofHours(1)).get(10, TimeUnit.SECONDS));
+      assertTrue(store.deleteIfIdle(1, java.time.Duration.ZERO).get(10, TimeUnit.SECONDS));
+      assertFalse(store.contains(1));
+      assertEquals(0, store.disks().get(0).usedBytes());
+      assertEquals(0, store.disks().get(0).egroups());
+    }
+  }
+
+  @Test
   void shouldFailWritesWithSpaceExhaustedInsteadOfExceedingCapacity() throws Exception {
     List<DiskSettings> disks = List.of(new DiskSettings("d0", dir.resolve("d0"), DiskSettings.Tier.SSD, EGROUP + EGROUP / 2));
     try (FileExtentStore store = FileExtentStore.open(disks, SETTINGS, UnifiedCache.disabled())) {
@@ -271,6 +303,31 @@ class FileExtentStoreTest {
       assertFalse(store.disks().get(0).online());
       assertFalse(store.contains(1));
       assertEquals(Kind.SPACE_EXHAUSTED, assertThrows(VDiskIoException.class, () -> store.create(2, null)).kind());
+    }
+  }
+
+  @Test
+  void shouldFindACorruptSliceOnTheMediumWhenScrubbingEvenWhileAGoodCopyIsCached() throws Exception {
+    UnifiedCache cache = UnifiedCache.create(new CacheSettings(1 << 20));
+    byte[] data = bytes(4, 6 * SLICE);
+    try (FileExtentStore store = FileExtentStore.open(StoreTestSupport.oneDisk(dir), SETTINGS, cache)) {
+      store.create(1, null);
+      write(store, 1, SLICE, data); // slices 1..6; 0 and 7.. never written
+      assertArrayEquals(data, read(store, 1, SLICE, data.length)); // now cached
+      assertTrue(store.verify(1, 0, EGROUP).get(10, TimeUnit.SECONDS).isEmpty(), "a clean replica scrubs clean");
+      flipByte(store.dataFile(1), 3 * SLICE + 99);
+      flipByte(store.dataFile(1), 5 * SLICE + 1);
+      // the cache still serves the good bytes; the scrub reads the medium
+      assertArrayEquals(data, read(store, 1, SLICE, data.length));
+      java.util.BitSet bad = store.verify(1, 0, EGROUP).get(10, TimeUnit.SECONDS);
+      assertEquals(java.util.BitSet.valueOf(new long[] {(1L << 3) | (1L << 5)}), bad);
+      // bits count from the first slice the range touches
+      assertEquals(java.util.BitSet.valueOf(new long[] {1L}), store.verify(1, 3 * SLICE + 10, 10).get(10, TimeUnit.SECONDS));
+      // the bad slices left the cache: a read now meets the medium's checksum failure
+      assertEquals(Kind.UNRECOVERED_READ_ERROR, failureKind(store.read(1, 3 * SLICE, SLICE)));
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 3 * SLICE, 4 * SLICE), read(store, 1, 4 * SLICE, SLICE));
+      assertEquals(Kind.NOT_READY, failureKind(store.verify(2, 0, SLICE)));
+      assertEquals(Kind.LBA_OUT_OF_RANGE, failureKind(store.verify(1, EGROUP - SLICE, 2 * SLICE)));
     }
   }
 

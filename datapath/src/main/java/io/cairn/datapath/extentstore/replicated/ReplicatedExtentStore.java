@@ -647,6 +647,53 @@ public final class ReplicatedExtentStore implements ExtentStore {
   }
 
   @Override
+  public CompletableFuture<java.util.BitSet> verify(long egroupId, long offset, long length) {
+    return local.verify(egroupId, offset, length);
+  }
+
+  @Override
+  public int pendingIo() {
+    return local.pendingIo();
+  }
+
+  /**
+   * Scrub repair, run on the node of the egroup's writer (its controller), which orders it with
+   * the egroup's writes: reads {@code [offset, +length)} from {@code suspect} first; when that
+   * fails its checksum, another replica serves the bytes and the suspect's slices are rewritten
+   * with them under the exclusive gate, as a read's repair is. Completes with whether the suspect
+   * failed its checksum (false: it reads correctly now, e.g. a write replaced the bad slice);
+   * fails as a read does when no replica holds a good copy.
+   */
+  public CompletableFuture<Boolean> repairReplica(long egroupId, long offset, int length, ReplicaLocation suspect) {
+    if (offset < 0 || length <= 0 || offset + length > egroupSize) {
+      return CompletableFuture.failedFuture(new VDiskIoException(Kind.LBA_OUT_OF_RANGE,
+          "repair [" + offset + ", +" + length + ") outside extent group of " + egroupSize + " bytes"));
+    }
+    ReadState st = new ReadState(egroupId, offset, length);
+    return replicas(egroupId).thenCompose(rs -> {
+      List<ReplicaLocation> order = new ArrayList<>(rs.size());
+      order.add(suspect);
+      for (ReplicaLocation r : localFirst(rs)) if (!r.nodeId().equals(suspect.nodeId())) order.add(r);
+      return attempt(st, order, 0, false);
+    }).thenApply(buf -> {
+      buf.release();
+      return st.bad.stream().anyMatch(r -> r.nodeId().equals(suspect.nodeId()));
+    });
+  }
+
+  /** The egroups this node holds a local replica of. */
+  @Override
+  public List<Long> egroupIds() {
+    return local.egroupIds();
+  }
+
+  /** Deletes this node's local replica if it has been left alone for {@code idle} (an orphan; see {@link ExtentStore#deleteIfIdle}). */
+  @Override
+  public CompletableFuture<Boolean> deleteIfIdle(long egroupId, java.time.Duration idle) {
+    return local.deleteIfIdle(egroupId, idle).whenComplete((deleted, t) -> replicaCache.invalidate(egroupId));
+  }
+
+  @Override
   public List<DiskUsage> disks() {
     return local.disks();
   }
