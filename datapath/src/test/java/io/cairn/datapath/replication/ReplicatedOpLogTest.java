@@ -191,6 +191,26 @@ class ReplicatedOpLogTest {
   }
 
   @Test
+  void shouldReportEveryPeerSetOfAnEpisodeWhosePeerWasReplacedAndWhatPeersHold() throws Exception {
+    rf.put(7L, 2);
+    ReplicatedOpLog a = nodes.get("a").oplog;
+    byte[] first = random(4, 4096);
+    write(a, 7, 0, first);
+    String peer = holders(7, 0, first).get(0);
+    String other = peer.equals("b") ? "c" : "b";
+    fx.endpoints.get("a").faults().dropTo(Set.of(peer));
+    write(a, 7, 8192, random(5, 4096));
+    // The first write is on {a, peer} only, the second on {a, other}: both sets are reported.
+    List<List<String>> sets = a.openEpisodes().stream().map(ReplicatedOpLog.EpisodeCopies::nodes).toList();
+    assertEquals(List.of(List.of("a", peer), List.of("a", other)), sets, "every peer set since the trim, oldest first");
+    // Each peer's replica log holds episode 0 of vDisk 7 for writer a.
+    for (String n : List.of(peer, other)) {
+      assertEquals(List.of(new ReplicatedOpLog.HeldEpisode(7, 0, 2)), nodes.get(n).oplog.heldEpisodes(), n);
+    }
+    assertEquals(List.of(), a.heldEpisodes(), "the writer's own records are in its OpLog, not reported as held");
+  }
+
+  @Test
   void shouldFailAWriteThatCannotGetRfCopies() throws Exception {
     rf.put(9L, 3);
     fx.endpoints.get("a").faults().dropTo(Set.of("b"));
