@@ -52,7 +52,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *       (longer than any copy takes to be committed, so a replica being added is never taken for
  *       one; the check and the delete are atomic with the egroup's writes). Ahead of its result the
  *       map reports the share's replica spread ({@link Curator.SpreadMapped}: a few numbers per
- *       domain level, and this node's open OpLog episodes') for the fault-tolerance status.
+ *       domain level), this node's open OpLog episodes with their copy sets and the episodes of
+ *       other writers its replica log holds, for the fault-tolerance status.
  *   <li><b>Re-replication</b> ({@link ReReplicate}): queued by urgency (fewest surviving copies
  *       first), at most {@code max-concurrent-tasks} at once, copies started no faster than {@code
  *       max-copy-rate}. One task replaces each lost replica of its egroup: placement chooses a new
@@ -125,6 +126,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
   private final ClusterSharding sharding;
   /** This node's open OpLog episodes, reported with each map for the fault-tolerance status. */
   private final Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes;
+  private final Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes;
   private final PriorityQueue<ReReplicate> queue = new PriorityQueue<>(
       Comparator.comparingInt(ReReplicate::liveCopies).thenComparingLong(ReReplicate::egroupId));
   private final Set<Long> queuedOrRunning = new HashSet<>();
@@ -142,22 +144,27 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
    */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
-    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, List::of);
+    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, List::of, List::of);
   }
 
-  /** @param openEpisodes this node's open OpLog episodes ({@link ReplicatedOpLog#openEpisodes}), reported with each map */
+  /**
+   * @param openEpisodes this node's open OpLog episodes ({@link ReplicatedOpLog#openEpisodes}), reported with each map
+   * @param heldEpisodes the episodes of other writers this node's replica log holds ({@link
+   *     ReplicatedOpLog#heldEpisodes}), reported with each map
+   */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
-      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes) {
+      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes, Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, openEpisodes);
+      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, openEpisodes,
+          heldEpisodes);
     });
   }
 
   private Chronos(ActorContext<Command> ctx, String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
-      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes) {
+      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes, Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes) {
     super(ctx);
     this.ctx = ctx;
     this.nodeId = nodeId;
@@ -169,6 +176,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
     this.readJournal = readJournal;
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.openEpisodes = openEpisodes;
+    this.heldEpisodes = heldEpisodes;
   }
 
   @Override
@@ -221,9 +229,8 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
         if (lost > 0) found.add(new Curator.Endangered(i.egroupId(), live, lost));
       }
       // The share's replica spread (fault-tolerance status), ahead of the map's result.
-      NodeDirectory.View now = view.get();
-      m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, now),
-          ReplicaSpreads.ofEpisodes(openEpisodes.get(), now)));
+      m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, view.get()),
+          openEpisodes.get(), heldEpisodes.get()));
       return new MapFinished(m, list.size(), found, List.copyOf(absent), orphans, null);
     }).whenComplete((done, err) -> ctx.getSelf().tell(err == null ? done
         : new MapFinished(m, 0, List.of(), List.of(), Orphans.NONE, err)));

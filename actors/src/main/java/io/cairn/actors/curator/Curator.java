@@ -6,6 +6,7 @@ import io.cairn.config.CuratorSettings;
 import io.cairn.datapath.placement.Candidate;
 import io.cairn.datapath.placement.ReplicaSpread;
 import io.cairn.datapath.placement.ResilientCapacity;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.serialization.CairnSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,10 +46,12 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * copies from a survivor to the node placement chooses), so every node takes part in a rebuild. Tasks already handed out and not finished are not handed out again. A new singleton
  * (after its node failed) starts over with a scan: tasks are idempotent.
  *
- * <p><b>Fault-tolerance status.</b> Each map also reports its share's replica spread ({@link
- * SpreadMapped}); the Curator keeps the merged spread of the last scan every map reported for,
- * for {@link GetFaultTolerance}. Every check it compares usage with the resilient capacity ({@link
- * CapacityWatch}).
+ * <p><b>Fault-tolerance status.</b> Each map also reports its share's replica spread and its node's
+ * OpLog episodes, written and held ({@link SpreadMapped}); the Curator keeps the merged spread of
+ * the last <em>complete</em> scan (reduced, every share reported, no live member without an
+ * identified Chronos) for {@link GetFaultTolerance}, and says so when a newer scan was not
+ * complete; before any scan is complete it answers with the incomplete one, marked so. Every check
+ * it compares usage with the resilient capacity ({@link CapacityWatch}, with hysteresis).
  */
 public final class Curator extends AbstractBehavior<Curator.Command> {
 
@@ -82,24 +85,54 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
 
   /**
    * A map's replica spread (fault-tolerance status), sent by its Chronos just before its {@link
-   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, and of that
-   * node's open OpLog episodes. Accepted also after the scan's reduce.
+   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, that node's
+   * open OpLog episodes with their copy sets ({@code written}) and the episodes of other writers
+   * its replica log holds ({@code held}). Accepted also after the scan's reduce.
    */
-  public record SpreadMapped(long scanId, int shares, String nodeId, ReplicaSpread data, ReplicaSpread oplog)
-      implements Command {}
+  public record SpreadMapped(long scanId, int shares, String nodeId, ReplicaSpread data,
+      List<ReplicatedOpLog.EpisodeCopies> written, List<ReplicatedOpLog.HeldEpisode> held) implements Command {
+    public SpreadMapped {
+      written = List.copyOf(written);
+      held = List.copyOf(held);
+    }
+  }
 
   public record GetFaultTolerance(ActorRef<FaultToleranceData> replyTo) implements Command {}
 
   /**
-   * What the last scan every map reported for saw of the replicas' spread (before there is one:
-   * the first scan's, possibly partial; {@code scanId} 0: no scan yet).
+   * What a scan saw of the replicas' spread: the last complete scan's, or before there is one the
+   * latest incomplete scan's (its spread is then partial: never a tolerance); {@code scanId} 0: no
+   * scan reduced yet.
    *
-   * @param completedAtMillis when the scan completed (wall clock, ms)
+   * @param completedAtMillis when the scan was reduced (wall clock, ms)
    * @param shares the scan's shares (maps)
-   * @param reported shares whose spread came in (fewer: a map failed or timed out)
+   * @param reported shares whose spread came in (fewer: a map failed, timed out or its node left)
+   * @param unmapped live members without an identified Chronos when the scan started: their OpLog
+   *     episodes and replica logs were not reported
+   * @param complete the Curator's verdict: reduced, every share reported and no member unmapped
+   * @param note what operators should know besides (a newer scan that was incomplete), or null
    */
-  public record FaultToleranceData(long scanId, long completedAtMillis, int shares, int reported, ReplicaSpread data,
-      ReplicaSpread oplog) implements CairnSerializable {}
+  public record FaultToleranceData(long scanId, long completedAtMillis, int shares, int reported, List<String> unmapped,
+      boolean complete, ReplicaSpread data, ReplicaSpread oplog, String note) implements CairnSerializable {
+    public FaultToleranceData {
+      unmapped = List.copyOf(unmapped);
+    }
+
+    static final FaultToleranceData NONE = new FaultToleranceData(0, 0, 0, 0, List.of(), false, ReplicaSpread.EMPTY,
+        ReplicaSpread.EMPTY, null);
+
+    /** Why the scan is not complete ({@code "1 of 2 shares reported"}), or null when it is. */
+    public String incompleteReason() {
+      if (complete) return null;
+      if (scanId == 0) return "no scan yet";
+      String r = reported + " of " + shares + " shares reported";
+      return unmapped.isEmpty() ? r : r + "; no Chronos identified on live member(s) " + String.join(", ", unmapped);
+    }
+
+    FaultToleranceData withNote(String n) {
+      return new FaultToleranceData(scanId, completedAtMillis, shares, reported, unmapped, complete, data, oplog, n);
+    }
+  }
 
   /**
    * How the Curator watches usage against the resilient capacity.
@@ -128,12 +161,13 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
    * @param failedTasks tasks that failed (retried by the next scan)
    * @param orphansRemoved replicas no metadata listed, deleted by the nodes since this singleton started
    * @param orphansWaiting such replicas the last scan found changed within the grace (deleted by a later scan)
+   * @param chronosNodes the members whose Chronos the Curator has identified (the next scan's workers)
    */
   public record Status(List<String> failedNodes, Map<String, Long> missingNodes, long scansCompleted, boolean scanning,
       long lastScanEgroups, Map<String, Integer> lastScanByNode, int underReplicated, int pendingTasks,
       long bytesToReprotect, long bytesReprotected, long rateBytesPerSecond, long etaSeconds,
-      Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting)
-      implements CairnSerializable {}
+      Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting,
+      List<String> chronosNodes) implements CairnSerializable {}
 
   private record Check() implements Command {}
 
@@ -186,39 +220,60 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   /**
    * The replica spread of one scan, as its maps report it.
    *
+   * @param shares the scan's maps
+   * @param unmapped live members without an identified Chronos when the scan started
+   * @param reportedBy the nodes whose spread came in
    * @param completedAtMillis when the scan was reduced (0: not yet)
    */
-  private record ScanSpread(long scanId, int shares, int reported, ReplicaSpread data, ReplicaSpread oplog,
+  private record ScanSpread(long scanId, int shares, List<String> unmapped, Set<String> reportedBy, ReplicaSpread data,
+      List<ReplicatedOpLog.EpisodeCopies> written, Map<String, List<ReplicatedOpLog.HeldEpisode>> held,
       long completedAtMillis) {
-    static final ScanSpread NONE = new ScanSpread(0, 0, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
+    static final ScanSpread NONE = started(0, 0, List.of());
 
-    static ScanSpread started(long scanId, int shares) {
-      return new ScanSpread(scanId, shares, 0, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 0);
+    static ScanSpread started(long scanId, int shares, List<String> unmapped) {
+      return new ScanSpread(scanId, shares, List.copyOf(unmapped), Set.of(), ReplicaSpread.EMPTY, List.of(), Map.of(), 0);
     }
 
     ScanSpread with(SpreadMapped m) {
-      return new ScanSpread(scanId, shares, reported + 1, data.merge(m.data()), oplog.merge(m.oplog()), completedAtMillis);
+      if (reportedBy.contains(m.nodeId())) return this;
+      Set<String> by = new TreeSet<>(reportedBy);
+      by.add(m.nodeId());
+      List<ReplicatedOpLog.EpisodeCopies> w = new ArrayList<>(written);
+      w.addAll(m.written());
+      Map<String, List<ReplicatedOpLog.HeldEpisode>> h = new TreeMap<>(held);
+      h.put(m.nodeId(), m.held());
+      return new ScanSpread(scanId, shares, unmapped, Set.copyOf(by), data.merge(m.data()), List.copyOf(w), Map.copyOf(h),
+          completedAtMillis);
     }
 
     ScanSpread reduced(long atMillis) {
-      return new ScanSpread(scanId, shares, reported, data, oplog, atMillis);
+      return new ScanSpread(scanId, shares, unmapped, reportedBy, data, written, held, atMillis);
     }
 
+    /** The one definition of a complete scan: reduced, every share reported, no live member unmapped. */
     boolean complete() {
-      return completedAtMillis != 0 && shares > 0 && reported >= shares;
+      return completedAtMillis != 0 && shares > 0 && reportedBy.size() >= shares && unmapped.isEmpty();
+    }
+
+    /** Frozen for {@link GetFaultTolerance}: the OpLog episodes' spread over the members seen now. */
+    FaultToleranceData toData(NodeDirectory.View view) {
+      return new FaultToleranceData(scanId, completedAtMillis, shares, reportedBy.size(), unmapped, complete(), data,
+          ReplicaSpreads.ofEpisodes(written, held, view), null);
     }
   }
 
   private final CapacityWatch capacityWatch;
   /** Spread of the latest scan started (its maps' reports may still come in after the reduce). */
   private ScanSpread spreadRunning = ScanSpread.NONE;
-  /**
-   * Spread of the last scan every map reported for (or of the first scan, before one has): a scan
-   * whose maps failed (a node dying during it) does not replace it with a partial picture.
-   */
-  private ScanSpread spreadDone = ScanSpread.NONE;
-  /** Whether usage was over the threshold of the resilient capacity at the last check. */
+  /** The last complete scan's (null: none yet). A scan that is not complete never replaces it. */
+  private FaultToleranceData spreadDone;
+  /** The latest reduced scan's when it is not complete and newer than {@link #spreadDone} (else null). */
+  private FaultToleranceData spreadIncomplete;
+  /** Whether usage is over the threshold of the resilient capacity (with hysteresis, see {@link #watchCapacity}). */
   private boolean capacityOver;
+
+  /** Percentage points below the threshold usage must fall to before an over-threshold state clears. */
+  static final double CAPACITY_HYSTERESIS = 0.05;
 
   public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes) {
     return create(settings, view, egroupBytes, null);
@@ -282,8 +337,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
         })
         .onMessage(SpreadMapped.class, this::onSpreadMapped)
         .onMessage(GetFaultTolerance.class, m -> {
-          ScanSpread s = spreadDone;
-          m.replyTo().tell(new FaultToleranceData(s.scanId(), s.completedAtMillis(), s.shares(), s.reported(), s.data(), s.oplog()));
+          m.replyTo().tell(faultToleranceData());
           return this;
         })
         .build();
@@ -364,6 +418,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     scannedByNode.clear();
     scanOrphansWaiting = 0;
     List<String> failedNow = List.copyOf(failed);
+    spreadRunning = ScanSpread.started(scanId, workers.size(), members.stream().filter(n -> !chronos.containsKey(n)).toList());
     ctx.getLog().info("scan {} ({}): {} nodes map {} share(s){}", scanId, reason, workers.size(), workers.size(),
         failedNow.isEmpty() ? "" : ", failed nodes " + failedNow);
     for (int i = 0; i < workers.size(); i++) {
@@ -435,18 +490,35 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   // ---- fault-tolerance status ------------------------------------------------------------------
 
   private Behavior<Command> onSpreadMapped(SpreadMapped m) {
-    if (m.scanId() != scanId) return this; // an older scan's
-    if (spreadRunning.scanId() != scanId) spreadRunning = ScanSpread.started(scanId, m.shares());
+    if (m.scanId() != scanId || spreadRunning.scanId() != scanId) return this; // an older scan's
     spreadRunning = spreadRunning.with(m);
-    if (spreadRunning.complete()) spreadDone = spreadRunning; // the last report came in after the reduce
+    if (spreadRunning.completedAtMillis() != 0) settleSpread(); // a report that came in after the reduce
     return this;
   }
 
-  /** The scan is reduced: its spread replaces the last one if every map reported (or none was kept yet). */
+  /** The scan is reduced: its spread replaces the last complete one if it is complete. */
   private void onScanReduced() {
-    if (spreadRunning.scanId() != scanId) spreadRunning = ScanSpread.started(scanId, mapsPending.size() + scannedByNode.size());
+    if (spreadRunning.scanId() != scanId) return;
     spreadRunning = spreadRunning.reduced(System.currentTimeMillis());
-    if (spreadRunning.complete() || spreadDone.scanId() == 0) spreadDone = spreadRunning;
+    settleSpread();
+  }
+
+  private void settleSpread() {
+    FaultToleranceData d = spreadRunning.toData(view.get());
+    if (d.complete()) {
+      spreadDone = d;
+      spreadIncomplete = null;
+    } else {
+      spreadIncomplete = d;
+    }
+  }
+
+  /** The last complete scan's spread (noting a newer incomplete one), else the latest incomplete one's. */
+  private FaultToleranceData faultToleranceData() {
+    if (spreadDone == null) return spreadIncomplete != null ? spreadIncomplete : FaultToleranceData.NONE;
+    if (spreadIncomplete == null) return spreadDone;
+    return spreadDone.withNote("scan " + spreadIncomplete.scanId() + " was incomplete (" + spreadIncomplete.incompleteReason()
+        + "); scan " + spreadDone.scanId() + " is the last complete one");
   }
 
   /**
@@ -460,13 +532,23 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     if (rf < 1 || members.isEmpty()) return;
     List<Candidate> live = members.stream().map(NodeInfo::asCandidate).toList();
     ResilientCapacity.Level level = ResilientCapacity.compute(live, rf, capacityWatch.threshold()).headline();
-    if (level.overThreshold() && !capacityOver) {
+    boolean over = capacityOver ? stillOver(level, capacityWatch.threshold()) : level.overThreshold();
+    if (over && !capacityOver) {
       onCapacityOverThreshold(level);
-    } else if (!level.overThreshold() && capacityOver) {
+    } else if (!over && capacityOver) {
       ctx.getLog().info("capacity back under the threshold: {} used of {} resilient ({} level)", level.usedBytes(),
           level.resilientBytes(), level.level());
     }
-    capacityOver = level.overThreshold();
+    capacityOver = over;
+  }
+
+  /**
+   * Hysteresis: once over, usage stays over until it is below the threshold minus {@link
+   * #CAPACITY_HYSTERESIS} (so usage hovering at the threshold does not flap).
+   */
+  static boolean stillOver(ResilientCapacity.Level level, double threshold) {
+    if (!level.planned() || level.usedBytes() == 0) return false;
+    return level.usedBytes() >= Math.max(0, threshold - CAPACITY_HYSTERESIS) * level.resilientBytes();
   }
 
   /**
@@ -506,6 +588,6 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     long eta = toDo == 0 ? 0 : rate > 0 ? toDo / rate : -1;
     return new Status(List.copyOf(failed), missing, scansCompleted, scanning, lastScanEgroups, lastScanByNode,
         underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks,
-        orphansRemoved, orphansWaiting);
+        orphansRemoved, orphansWaiting, List.copyOf(new TreeSet<>(chronos.keySet())));
   }
 }

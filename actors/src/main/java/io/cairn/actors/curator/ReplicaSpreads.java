@@ -8,9 +8,14 @@ import io.cairn.datapath.placement.Candidate;
 import io.cairn.datapath.placement.ReplicaSpread;
 import io.cairn.datapath.replication.ReplicatedOpLog;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The replica spreads a Chronos map reports for the fault-tolerance status, built from what the map
@@ -32,13 +37,43 @@ final class ReplicaSpreads {
     return b.build();
   }
 
-  /** OpLog episodes with their copies, keyed by (vDisk, episode). */
-  static ReplicaSpread ofEpisodes(List<ReplicatedOpLog.EpisodeCopies> episodes, NodeDirectory.View view) {
+  /**
+   * The OpLog episodes of a scan, from every map's reports: each writer's copy sets of its open
+   * episodes ({@code written}: one item per peer set still holding records, the writer first) and
+   * the episodes each node's replica log holds for other writers ({@code held}, by holder). An
+   * episode its writer reported is judged by the writer's sets; one no writer reported (a dead
+   * writer's undrained episode) has the nodes that hold it as its copies. Keyed by (vDisk, episode).
+   */
+  static ReplicaSpread ofEpisodes(List<ReplicatedOpLog.EpisodeCopies> written,
+      Map<String, List<ReplicatedOpLog.HeldEpisode>> held, NodeDirectory.View view) {
     ReplicaSpread.Builder b = builder(view);
-    for (ReplicatedOpLog.EpisodeCopies e : episodes) {
-      b.add((e.vdiskId() << 24) ^ e.episode(), "vDisk " + e.vdiskId() + " episode " + e.episode(), e.rf(), e.nodes());
+    Map<List<Long>, Integer> sets = new HashMap<>();
+    for (ReplicatedOpLog.EpisodeCopies e : written) sets.merge(List.of(e.vdiskId(), e.episode()), 1, Integer::sum);
+    Set<List<Long>> byWriter = new HashSet<>(sets.keySet());
+    for (ReplicatedOpLog.EpisodeCopies e : written) {
+      boolean several = sets.get(List.of(e.vdiskId(), e.episode())) > 1;
+      b.add(key(e.vdiskId(), e.episode()), "vDisk " + e.vdiskId() + " episode " + e.episode()
+          + (several ? " (records sent to " + String.join(", ", e.nodes()) + " before or after a peer was replaced)" : ""),
+          e.rf(), e.nodes());
     }
+    Map<List<Long>, Set<String>> holders = new TreeMap<>(Comparator.<List<Long>>comparingLong(k -> k.get(0))
+        .thenComparingLong(k -> k.get(1)));
+    Map<List<Long>, Integer> rfs = new HashMap<>();
+    held.forEach((node, episodes) -> {
+      for (ReplicatedOpLog.HeldEpisode h : episodes) {
+        List<Long> k = List.of(h.vdiskId(), h.episode());
+        if (byWriter.contains(k)) continue;
+        holders.computeIfAbsent(k, x -> new TreeSet<>()).add(node);
+        rfs.merge(k, h.rf(), Math::max);
+      }
+    });
+    holders.forEach((k, nodes) -> b.add(key(k.get(0), k.get(1)), "vDisk " + k.get(0) + " episode " + k.get(1)
+        + " (no writer reported it; held by " + String.join(", ", nodes) + ")", rfs.get(k), List.copyOf(nodes)));
     return b.build();
+  }
+
+  private static long key(long vdiskId, long episode) {
+    return (vdiskId << 24) ^ episode;
   }
 
   private static ReplicaSpread.Builder builder(NodeDirectory.View view) {

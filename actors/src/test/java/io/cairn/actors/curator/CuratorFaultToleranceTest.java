@@ -1,6 +1,9 @@
 package io.cairn.actors.curator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.cairn.actors.node.NodeDirectory;
@@ -8,7 +11,9 @@ import io.cairn.actors.node.NodeInfo;
 import io.cairn.config.CuratorSettings;
 import io.cairn.config.HostPort;
 import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.Awareness;
 import io.cairn.datapath.placement.ReplicaSpread;
+import io.cairn.datapath.placement.ResilientCapacity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -66,16 +71,22 @@ class CuratorFaultToleranceTest {
     return curator;
   }
 
-  /** Starts scans until the Chronos is asked to map one (it counts as a worker once identified). */
-  private static Chronos.MapScan scan(ActorRef<Curator.Command> curator, TestProbe<Chronos.Command> chronos) {
-    for (int i = 0; ; i++) {
-      curator.tell(new Curator.StartScan("test"));
-      try {
-        return chronos.expectMessageClass(Chronos.MapScan.class, Duration.ofMillis(500));
-      } catch (AssertionError e) {
-        if (i == 20) throw e;
-      }
-    }
+  /** Waits until the Curator has identified the Chronos of n1, then starts exactly one scan. */
+  private Chronos.MapScan scan(ActorRef<Curator.Command> curator, TestProbe<Chronos.Command> chronos) {
+    TestProbe<Curator.Status> status = kit.createTestProbe();
+    status.awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(50), () -> {
+      curator.tell(new Curator.GetStatus(status.getRef()));
+      Curator.Status s = status.receiveMessage(Duration.ofSeconds(1));
+      assertEquals(List.of("n1"), s.chronosNodes(), "the Chronos is identified");
+      assertFalse(s.scanning(), "no scan running");
+      return null;
+    });
+    curator.tell(new Curator.StartScan("test"));
+    return chronos.expectMessageClass(Chronos.MapScan.class, Duration.ofSeconds(5));
+  }
+
+  private static Curator.SpreadMapped mapped(long scanId, String node, ReplicaSpread data) {
+    return new Curator.SpreadMapped(scanId, 1, node, data, List.of(), List.of());
   }
 
   private Curator.FaultToleranceData data(ActorRef<Curator.Command> curator) {
@@ -91,31 +102,67 @@ class CuratorFaultToleranceTest {
     assertEquals(0, data(curator).scanId(), "no scan yet");
 
     Chronos.MapScan first = scan(curator, chronos);
-    curator.tell(new Curator.SpreadMapped(first.scanId(), 1, "n1", spread(7), ReplicaSpread.EMPTY));
+    curator.tell(mapped(first.scanId(), "n1", spread(7)));
     curator.tell(new Curator.MapDone(first.scanId(), "n1", 1, List.of(), List.of(), new Chronos.Orphans(0, 0), null));
     Curator.FaultToleranceData d1 = data(curator);
     assertEquals(first.scanId(), d1.scanId());
     assertEquals(1, d1.shares());
     assertEquals(1, d1.reported());
+    assertTrue(d1.complete());
+    assertNull(d1.incompleteReason());
     assertEquals(spread(7), d1.data());
 
     // A map that failed reports no spread: the earlier picture stays.
     Chronos.MapScan failed = scan(curator, chronos);
     curator.tell(new Curator.MapDone(failed.scanId(), "n1", 0, List.of(), List.of(), new Chronos.Orphans(0, 0), "ask timed out"));
-    assertEquals(first.scanId(), data(curator).scanId());
+    Curator.FaultToleranceData kept = data(curator);
+    assertEquals(first.scanId(), kept.scanId());
+    assertTrue(kept.complete());
+    assertEquals("scan " + failed.scanId() + " was incomplete (0 of 1 shares reported); scan " + first.scanId()
+        + " is the last complete one", kept.note());
 
     // A report that comes in after the reduce completes its scan.
     Chronos.MapScan late = scan(curator, chronos);
     curator.tell(new Curator.MapDone(late.scanId(), "n1", 1, List.of(), List.of(), new Chronos.Orphans(0, 0), null));
     assertEquals(first.scanId(), data(curator).scanId(), "incomplete until the report is in");
-    curator.tell(new Curator.SpreadMapped(late.scanId(), 1, "n1", spread(9), ReplicaSpread.EMPTY));
+    curator.tell(mapped(late.scanId(), "n1", spread(9)));
     Curator.FaultToleranceData d3 = data(curator);
     assertEquals(late.scanId(), d3.scanId());
     assertEquals(spread(9), d3.data());
 
     // A report of an older scan is ignored.
-    curator.tell(new Curator.SpreadMapped(first.scanId(), 1, "n1", spread(1), ReplicaSpread.EMPTY));
+    curator.tell(mapped(first.scanId(), "n1", spread(1)));
     assertEquals(spread(9), data(curator).data());
+  }
+
+  @Test
+  void shouldNotPresentAnIncompleteFirstScanAsComplete() {
+    TestProbe<Chronos.Command> chronos = kit.createTestProbe();
+    ActorRef<Curator.Command> curator = curatorWithChronos(chronos, null);
+    // n2 is a live member whose Chronos the Curator has not identified: its OpLog is not reported.
+    view.set(new NodeDirectory.View(List.of(node("n1", 0), node("n2", 0)), Map.of()));
+    Chronos.MapScan first = scan(curator, chronos);
+    curator.tell(mapped(first.scanId(), "n1", spread(7)));
+    curator.tell(new Curator.MapDone(first.scanId(), "n1", 1, List.of(), List.of(), new Chronos.Orphans(0, 0), null));
+    Curator.FaultToleranceData d = data(curator);
+    assertEquals(first.scanId(), d.scanId(), "the only scan is shown");
+    assertFalse(d.complete(), "but not as complete");
+    assertEquals(List.of("n2"), d.unmapped());
+    assertEquals("1 of 1 shares reported; no Chronos identified on live member(s) n2", d.incompleteReason());
+  }
+
+  @Test
+  void shouldClearTheCapacityWarningOnlyFivePointsBelowTheThreshold() {
+    // 100 GiB resilient: over at 75%, still over at 71%, cleared at 69%.
+    assertTrue(Curator.stillOver(level(75), 0.75));
+    assertTrue(Curator.stillOver(level(71), 0.75));
+    assertFalse(Curator.stillOver(level(69), 0.75));
+    assertFalse(Curator.stillOver(level(0), 0.75));
+  }
+
+  private static ResilientCapacity.Level level(long usedGiB) {
+    return new ResilientCapacity.Level(Awareness.NODE, 1, List.of(), 150L << 30, 50L << 30, 100L << 30, usedGiB << 30,
+        0.75, true, usedGiB > 75, "test");
   }
 
   @Test

@@ -58,9 +58,31 @@ class ReplicaSpreadsTest {
   @Test
   void shouldNameOpLogEpisodesByVDiskAndEpisode() {
     ReplicaSpread s = ReplicaSpreads.ofEpisodes(List.of(new ReplicatedOpLog.EpisodeCopies(7, 0, 2, List.of("n1", "n2")),
-        new ReplicatedOpLog.EpisodeCopies(7, 3, 2, List.of("n1", "n9"))), VIEW);
+        new ReplicatedOpLog.EpisodeCopies(7, 3, 2, List.of("n1", "n9"))), Map.of(), VIEW);
     assertEquals("vDisk 7 episode 3", s.buckets().get(0).node().item());
     assertEquals("?", s.holders().stream().filter(h -> h.nodeId().equals("n9")).findFirst().orElseThrow().block());
+  }
+
+  @Test
+  void shouldCountADeadWritersEpisodeByTheNodesHoldingIt() {
+    // n9 (not a member) wrote vDisk 8 episode 2 and died: only its peers' replica logs hold it.
+    ReplicaSpread s = ReplicaSpreads.ofEpisodes(List.of(new ReplicatedOpLog.EpisodeCopies(7, 0, 2, List.of("n1", "n2"))),
+        Map.of("n2", List.of(new ReplicatedOpLog.HeldEpisode(8, 2, 2), new ReplicatedOpLog.HeldEpisode(7, 0, 2))), VIEW);
+    ReplicaSpread.Least least = s.buckets().get(0).node();
+    assertEquals(2, s.items(), "the writer's episode once (its holder adds nothing), the dead writer's once");
+    assertEquals(1, least.live());
+    assertEquals("vDisk 8 episode 2 (no writer reported it; held by n2)", least.item());
+  }
+
+  @Test
+  void shouldReportEachPeerSetOfAnEpisodeWhosePeerWasReplaced() {
+    // Records before the replacement are on {n1, n3} (n3 is not live), after it on {n1, n2}.
+    ReplicaSpread s = ReplicaSpreads.ofEpisodes(List.of(new ReplicatedOpLog.EpisodeCopies(7, 0, 2, List.of("n1", "n3")),
+        new ReplicatedOpLog.EpisodeCopies(7, 0, 2, List.of("n1", "n2"))), Map.of(), VIEW);
+    ReplicaSpread.Least least = s.buckets().get(0).node();
+    assertEquals(1, least.live(), "the older records have one live copy");
+    assertEquals(0, least.distinct() - 1);
+    assertTrue(least.item().contains("records sent to n1, n3"), least.item());
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
+import io.cairn.actors.node.ReplicationFactors;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.cluster.node.NodeServices;
 import io.cairn.config.CairnSettings;
@@ -203,9 +204,9 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         node.curator(), Curator.GetFaultTolerance::new, TIMEOUT, system.scheduler()).toCompletableFuture();
     return data.thenCombine(config(), (d, view) -> {
       List<Candidate> live = liveCandidates();
-      int maxRf = maxReplicationFactor(view);
-      FaultTolerance.Scan scan = d.scanId() == 0 ? null : new FaultTolerance.Scan(d.data(), d.oplog(), "scan " + d.scanId()
-          + (d.reported() < d.shares() ? " (" + d.reported() + " of " + d.shares() + " shares reported)" : ""));
+      int maxRf = ReplicationFactors.maxContainerRf(view);
+      FaultTolerance.Scan scan = d.scanId() == 0 ? null
+          : new FaultTolerance.Scan(d.data(), d.oplog(), "scan " + d.scanId(), d.incompleteReason());
       FaultTolerance.Report report = FaultTolerance.compute(new FaultTolerance.Input(live, clusterMembers(), scan, maxRf));
       Map<String, Object> out = new LinkedHashMap<>();
       Map<String, Object> sj = new LinkedHashMap<>();
@@ -213,7 +214,10 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       sj.put("completedAt", d.scanId() == 0 ? null : java.time.Instant.ofEpochMilli(d.completedAtMillis()).toString());
       sj.put("shares", d.shares());
       sj.put("reported", d.reported());
-      sj.put("complete", d.scanId() != 0 && d.reported() == d.shares());
+      sj.put("unmapped", d.unmapped());
+      sj.put("complete", d.complete());
+      sj.put("incomplete", d.scanId() == 0 ? null : d.incompleteReason());
+      sj.put("note", d.note());
       sj.put("extentGroups", d.data().items());
       sj.put("openOplogEpisodes", d.oplog().items());
       out.put("scan", sj);
@@ -226,7 +230,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         for (FaultTolerance.Component c : FaultTolerance.Component.values()) {
           lj.put(c.name().toLowerCase(java.util.Locale.ROOT), toleranceJson(report.of(level, c)));
         }
-        domains.put(name(level), lj);
+        domains.put(level.label(), lj);
       }
       out.put("domains", domains);
       out.put("capacity", capacityJson(ResilientCapacity.compute(live, maxRf, node.storage().settings().capacity()
@@ -237,10 +241,6 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
 
   /** Domain levels as operators read them: node, block, rack. */
   private static final List<Awareness> LEVELS = List.of(Awareness.NODE, Awareness.BLOCK, Awareness.RACK);
-
-  private static String name(Awareness level) {
-    return level.name().toLowerCase(java.util.Locale.ROOT);
-  }
 
   private static Map<String, Object> toleranceJson(FaultTolerance.Tolerance t) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -263,7 +263,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("replicationFactor", s.replicationFactor());
     out.put("failuresPlannedFor", h.failures());
-    out.put("domain", name(s.awareness()));
+    out.put("domain", s.awareness().label());
     out.put("threshold", h.threshold());
     levelJson(h, out);
     if (byDomain) {
@@ -273,7 +273,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         lj.put("worstDomains", s.levels().get(a).worst());
         lj.put("worstBytes", s.levels().get(a).worstBytes());
         levelJson(s.levels().get(a), lj);
-        levels.put(name(a), lj);
+        levels.put(a.label(), lj);
       }
       out.put("byDomain", levels);
     }
@@ -302,10 +302,6 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
       if (m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving()) n++;
     }
     return n;
-  }
-
-  private static int maxReplicationFactor(ConfigView view) {
-    return view.containers().stream().mapToInt(ContainerSpec::replicationFactor).max().orElse(1);
   }
 
   private CompletionStage<HttpResponse> startScan() {
@@ -363,7 +359,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         containers.add(cj);
       }
       out.put("containers", containers);
-      out.put("capacity", capacityJson(ResilientCapacity.compute(liveCandidates(), maxReplicationFactor(view),
+      out.put("capacity", capacityJson(ResilientCapacity.compute(liveCandidates(), ReplicationFactors.maxContainerRf(view),
           settings.capacity().resilientThreshold()), false));
       Map<String, Object> replication = new LinkedHashMap<>();
       replication.put("endpoint", node.replication().endpoint().stats());

@@ -1,11 +1,10 @@
 package io.cairn.datapath.placement;
 
+import io.cairn.config.ByteSizes;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -75,14 +74,22 @@ public final class FaultTolerance {
    * @param data spread of the extent groups' replicas
    * @param oplog spread of the open OpLog episodes' copies (episodes of vDisks with undrained data)
    * @param name the scan as reasons name it ({@code "scan 4"})
+   * @param incomplete null when the Curator counts the scan complete (every share reported, no live
+   *     member unmapped), else why it does not ({@code "1 of 2 shares reported"}): its spread is
+   *     partial and gives no tolerance
    */
-  public record Scan(ReplicaSpread data, ReplicaSpread oplog, String name) {}
+  public record Scan(ReplicaSpread data, ReplicaSpread oplog, String name, String incomplete) {
+    public Scan(ReplicaSpread data, ReplicaSpread oplog, String name) {
+      this(data, oplog, name, null);
+    }
+  }
 
   /**
    * @param live members that are up and reachable, with their domains and capacity
    * @param members cluster members the split-brain resolver counts (up or leaving, reachable or not)
    * @param scan the last scan, or null when none has completed
-   * @param maxContainerRf the largest RF of any container (what new data and episodes get)
+   * @param maxContainerRf the largest RF of any container, empty ones included (what new data and
+   *     episodes may get); 0 when there is no container
    */
   public record Input(List<Candidate> live, int members, Scan scan, int maxContainerRf) {
     public Input {
@@ -112,11 +119,14 @@ public final class FaultTolerance {
   // ---- data and OpLog -------------------------------------------------------------------------
 
   private static Tolerance copies(Input in, Awareness level, boolean data) {
-    String name = name(level);
     if (in.live().isEmpty()) return Tolerance.of(List.of(new Limit(0, "no live member")));
     if (in.scan() == null) {
       return Tolerance.of(List.of(new Limit(UNKNOWN,
           "no Curator scan has completed yet (one runs every scan interval, on a node failure, or on POST /api/rebuild/scan)")));
+    }
+    if (in.scan().incomplete() != null) {
+      return Tolerance.of(List.of(new Limit(UNKNOWN, in.scan().name() + " is incomplete (" + in.scan().incomplete()
+          + "): its spread is partial, so no tolerance is given until a scan every map reports for")));
     }
     ReplicaSpread spread = data ? in.scan().data() : in.scan().oplog();
     String items = data ? "extent group" : "open OpLog episode";
@@ -129,18 +139,20 @@ public final class FaultTolerance {
       leastSpread = Math.min(leastSpread, l.failures());
       rfs.add(b.copies());
     }
+    int maxRf = Math.max(1, in.maxContainerRf());
     if (spread.buckets().isEmpty()) {
-      int rf = Math.max(1, in.maxContainerRf());
-      if (rf == 1) return Tolerance.of(List.of(new Limit(0, "every container is RF1: one copy of everything")));
-      rfs.add(rf);
-      limits.add(new Limit(rf - 1, "no " + items + " at " + in.scan().name() + "; new ones get RF" + rf));
+      if (maxRf == 1) return Tolerance.of(List.of(new Limit(0, "every container is RF1: one copy of everything")));
+      limits.add(new Limit(maxRf - 1, "no " + items + " at " + in.scan().name() + "; new ones get up to RF" + maxRf));
     } else {
       Limit stale = staleLimit(spread, in.live(), level, leastSpread, in.scan().name());
       if (stale != null) limits.add(stale);
     }
+    // The largest container RF counts even when its containers are empty: new data gets it.
+    if (maxRf > 1) rfs.add(maxRf);
     // A level placement does not keep copies apart at is explained by that first, then by its items.
     int at = 0;
     for (int rf : rfs) {
+      if (rf == 1) continue; // RF1 items are explained by their spread limit ("RF1 data: one copy")
       Limit l = placementLimit(in.live(), level, rf);
       if (fellBack(in.live(), level, rf)) limits.add(at++, l);
       else limits.add(l);
@@ -153,10 +165,15 @@ public final class FaultTolerance {
 
   private static Limit spreadLimit(ReplicaSpread.Bucket b, Awareness level, boolean data) {
     ReplicaSpread.Least least = b.least(level);
-    String name = name(level);
+    String name = level.label();
     String copies = data ? "replicas" : "OpLog copies";
     int failures = Math.max(0, least.distinct() - 1);
     String reason;
+    if (b.copies() == 1 && least.live() > 0) {
+      // Counted: an RF1 container does not survive the failure of the node holding its data.
+      return new Limit(0, (data ? "RF1 data: one copy" : "RF1 OpLog: one copy") + " (" + plural(b.items(),
+          data ? "extent group" : "open OpLog episode") + " of RF1 containers; losing its " + name + " loses it)");
+    }
     if (least.live() == 0) {
       reason = least.item() + " has none of its " + b.copies() + " " + copies + " on a live node";
     } else if (least.live() < b.copies()) {
@@ -197,7 +214,7 @@ public final class FaultTolerance {
     if (gone.isEmpty()) return null;
     return new Limit(Math.max(0, leastSpread - goneDomains.size()), String.join(", ", gone) + " held copies at " + scan
         + " and " + (gone.size() == 1 ? "is" : "are") + " not live now: until the next scan, an item may have lost "
-        + (goneDomains.size() == 1 ? "a " + name(level) : plural(goneDomains.size(), name(level))) + " ("
+        + (goneDomains.size() == 1 ? "a " + level.label() : plural(goneDomains.size(), level.label())) + " ("
         + join(new ArrayList<>(goneDomains)) + ")");
   }
 
@@ -207,15 +224,14 @@ public final class FaultTolerance {
   }
 
   private static Limit placementLimit(List<Candidate> live, Awareness level, int rf) {
-    String name = name(level);
-    int domains = distinct(live, level);
+    String name = level.label();
+    int domains = Placement.distinct(live, level);
     Placement.Level used = Placement.awareness(live, rf);
     int need = Placement.minDomains(rf);
     if (fellBack(live, level, rf)) {
       return new Limit(0, "only " + plural(domains, name) + ": RF" + rf + " " + name + " awareness needs " + need
-          + ", placement fell back to " + name(used.awareness()) + " awareness");
+          + ", placement fell back to " + used.awareness().label() + " awareness");
     }
-    if (rf == 1) return new Limit(0, "RF1: a single copy, lost with its " + name);
     int failures = Math.max(0, Math.min(rf - 1, domains - rf));
     if (failures < rf - 1) {
       return new Limit(failures, "only " + plural(domains, name) + ": after " + plural(failures + 1, name + " failure")
@@ -237,11 +253,11 @@ public final class FaultTolerance {
       ok = k;
     }
     if (first == null) {
-      return new Limit(rf - 1, "the space left after losing the largest " + plural(rf - 1, name(level))
-          + " holds every replica (" + ResilientCapacity.size(used) + " used)");
+      return new Limit(rf - 1, "the space left after losing any " + plural(rf - 1, level.label())
+          + " holds every replica (" + ByteSizes.format(used) + " used)");
     }
-    return new Limit(ok, "a rebuild after " + plural(first.failures(), name(level) + " failure") + " needs "
-        + ResilientCapacity.size(used) + " but " + first.reason() + " (" + ResilientCapacity.size(first.resilientBytes())
+    return new Limit(ok, "a rebuild after " + plural(first.failures(), level.label() + " failure") + " needs "
+        + ByteSizes.format(used) + " but " + first.reason() + " (" + ByteSizes.format(first.resilientBytes())
         + " usable)");
   }
 
@@ -267,20 +283,16 @@ public final class FaultTolerance {
     if (level == Awareness.NODE) {
       reason = base + " tolerates " + k + " (" + (n / 2 + 1) + " must stay)";
     } else if (k == 0) {
-      reason = base + ": losing " + name(level) + " " + largest.get(0).getKey() + " (" + plural(largest.get(0).getValue(), "node")
+      reason = base + ": losing " + level.label() + " " + largest.get(0).getKey() + " (" + plural(largest.get(0).getValue(), "node")
           + ") leaves no majority";
     } else {
-      reason = base + " in " + plural(largest.size(), name(level)) + ": losing the largest " + plural(k, name(level)) + " ("
+      reason = base + " in " + plural(largest.size(), level.label()) + ": losing the largest " + plural(k, level.label()) + " ("
           + plural(r - left, "node") + ") keeps a majority, losing " + (k + 1) + " does not";
     }
     return Tolerance.of(List.of(new Limit(k, reason + journal)));
   }
 
   // ---- helpers --------------------------------------------------------------------------------
-
-  private static String name(Awareness level) {
-    return level.name().toLowerCase(Locale.ROOT);
-  }
 
   private static String plural(long n, String what) {
     return n + " " + what + (n == 1 ? "" : "s");
@@ -290,9 +302,4 @@ public final class FaultTolerance {
     return String.join(", ", domains);
   }
 
-  private static int distinct(Collection<Candidate> live, Awareness level) {
-    Set<String> s = new TreeSet<>();
-    for (Candidate c : live) s.add(Placement.domain(c, level));
-    return s.size();
-  }
 }

@@ -236,7 +236,8 @@ public final class Placement {
     };
   }
 
-  private static int distinct(Collection<Candidate> candidates, Awareness a) {
+  /** How many distinct domains of level {@code a} the candidates are in. */
+  static int distinct(Collection<Candidate> candidates, Awareness a) {
     Set<String> s = new HashSet<>();
     for (Candidate c : candidates) s.add(domain(c, a));
     return s.size();

@@ -1,12 +1,12 @@
 package io.cairn.datapath.placement;
 
+import io.cairn.config.ByteSizes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -16,13 +16,19 @@ import java.util.TreeMap;
  * still be rebuilt after the configured failures. Pure functions of the live members; all byte
  * counts are raw (every replica counted, as disks report them).
  *
- * <p>For a domain level and {@code F} failures (F = RF - 1 for the largest RF of any container):
- * the worst case is the loss of the {@code F} largest domains of that level (heterogeneous
- * domains: blocks of 40, 20, 20 and 20 TiB at F = 1 leave 60 TiB). What is left must also be
+ * <p>For a domain level and {@code F} failures (F = RF - 1 for the largest RF of any container),
+ * each loss of {@code F} domains of that level leaves some capacity (heterogeneous domains: blocks
+ * of 40, 20, 20 and 20 TiB at F = 1 leave 60 TiB after losing the 40). What is left must also be
  * able to hold RF copies of each piece on distinct nodes, and on distinct domains of the level
  * placement would then use: a domain cannot hold more than one copy of each piece, so a survivor
- * larger than the others together adds only what they can mirror. The resilient capacity is the
- * smaller of the two.
+ * larger than the others together adds only what they can mirror. That level depends on which
+ * domains failed, so the largest loss is not always the worst: blocks A={a1}, B={b1},
+ * C={c1..c4} of 100 TiB nodes at RF2 lose the most bytes with any node, but losing a1 leaves 2
+ * blocks (node awareness: 500 TiB usable) while losing c1 keeps 3 blocks (block awareness: C
+ * mirrors only what A and B hold, 400 TiB). The resilient capacity is the least, over every
+ * combination of {@code F} domains, of the two bounds ({@link #MAX_COMBINATIONS} at most; beyond,
+ * an approximation: the {@code F} largest lost, the survivors judged at the level placement uses
+ * before the failures, the coarsest they can need).
  */
 public final class ResilientCapacity {
   private ResilientCapacity() {}
@@ -51,7 +57,7 @@ public final class ResilientCapacity {
 
     Level unplanned(Awareness awareness) {
       return new Level(level, failures, worst, totalBytes, worstBytes, resilientBytes, usedBytes, threshold, false, false,
-          "not planned for: placement keeps replicas apart by " + awareness.name().toLowerCase(Locale.ROOT) + " only; "
+          "not planned for: placement keeps replicas apart by " + awareness.label() + " only; "
               + reason);
     }
 
@@ -94,6 +100,12 @@ public final class ResilientCapacity {
     return new Summary(rf, awareness, levels);
   }
 
+  /** Combinations of lost domains evaluated one by one at most; beyond, a conservative bound. */
+  static final int MAX_COMBINATIONS = 20_000;
+
+  /** One loss of domains and what it leaves. */
+  private record Loss(List<String> lost, long lostBytes, long resilient, String reason) {}
+
   /** Resilient capacity at one level after {@code failures} domain failures, with copies of RF {@code rf}. */
   public static Level level(Collection<Candidate> live, Awareness level, int failures, int rf, double threshold) {
     long total = 0;
@@ -107,38 +119,83 @@ public final class ResilientCapacity {
     }
     List<Map.Entry<String, Long>> largest = new ArrayList<>(byDomain.entrySet());
     largest.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
-    List<String> worst = new ArrayList<>();
-    long worstBytes = 0;
-    for (int i = 0; i < Math.min(failures, largest.size()); i++) {
-      worst.add(largest.get(i).getKey());
-      worstBytes += largest.get(i).getValue();
-    }
-    Set<String> lost = new HashSet<>(worst);
-    List<Candidate> survivors = new ArrayList<>();
-    for (Candidate c : live) if (!lost.contains(Placement.domain(c, level))) survivors.add(c);
-
-    String name = level.name().toLowerCase(Locale.ROOT);
-    String after = failures == 0 ? "with no failure planned for (RF" + rf + ")"
-        : "losing the largest " + failures + " " + name + (failures == 1 ? "" : "s") + " (" + String.join(", ", worst)
-            + ": " + size(worstBytes) + ")";
-    long resilient;
-    String reason;
-    if (survivors.size() < rf) {
-      resilient = 0;
-      reason = after + " leaves " + survivors.size() + " node(s): RF" + rf + " copies cannot be rebuilt";
-    } else {
-      long left = total - worstBytes;
-      Awareness then = rf == 1 ? Awareness.NODE : Placement.awareness(survivors, rf).awareness();
-      long distinct = Math.min(usableRaw(capacities(survivors, Awareness.NODE), rf), usableRaw(capacities(survivors, then), rf));
-      resilient = Math.min(left, distinct);
-      reason = after + " leaves " + size(left);
-      if (distinct < left) {
-        reason += ", of which RF" + rf + " copies on distinct " + then.name().toLowerCase(Locale.ROOT) + "s can use "
-            + size(distinct);
+    int f = Math.min(failures, largest.size());
+    Loss worst = null;
+    if (combinations(largest.size(), f) <= MAX_COMBINATIONS) {
+      // Every loss of f domains, largest first so that ties name the largest.
+      int[] idx = new int[f];
+      for (int i = 0; i < f; i++) idx[i] = i;
+      while (true) {
+        List<String> lost = new ArrayList<>(f);
+        long lostBytes = 0;
+        for (int i : idx) {
+          lost.add(largest.get(i).getKey());
+          lostBytes += largest.get(i).getValue();
+        }
+        Loss l = loss(live, level, rf, total, lost, lostBytes, null);
+        if (worst == null || l.resilient() < worst.resilient()) worst = l;
+        if (!next(idx, largest.size())) break;
       }
+    } else {
+      List<String> lost = new ArrayList<>(f);
+      long lostBytes = 0;
+      for (int i = 0; i < f; i++) {
+        lost.add(largest.get(i).getKey());
+        lostBytes += largest.get(i).getValue();
+      }
+      worst = loss(live, level, rf, total, lost, lostBytes, Placement.awareness(live, Math.max(2, rf)).awareness());
     }
-    boolean over = used > threshold * resilient;
-    return new Level(level, failures, worst, total, worstBytes, resilient, used, threshold, true, over, reason);
+    boolean over = used > threshold * worst.resilient();
+    return new Level(level, failures, worst.lost(), total, worst.lostBytes(), worst.resilient(), used, threshold, true, over,
+        worst.reason());
+  }
+
+  /**
+   * What losing {@code lost} leaves: the capacity left, bounded by what RF copies on distinct nodes
+   * and on distinct domains of the level placement then uses ({@code at}: that level, or null to
+   * take placement's choice over the survivors) can hold.
+   */
+  private static Loss loss(Collection<Candidate> live, Awareness level, int rf, long total, List<String> lost,
+      long lostBytes, Awareness at) {
+    Set<String> gone = new HashSet<>(lost);
+    List<Candidate> survivors = new ArrayList<>();
+    for (Candidate c : live) if (!gone.contains(Placement.domain(c, level))) survivors.add(c);
+    String name = level.label();
+    String after = lost.isEmpty() ? "with no failure planned for (RF" + rf + ")"
+        : "losing " + name + (lost.size() == 1 ? " " : "s ") + String.join(", ", lost) + " (" + ByteSizes.format(lostBytes)
+            + ")";
+    if (survivors.size() < rf) {
+      return new Loss(lost, lostBytes, 0, after + " leaves " + survivors.size() + " node(s): RF" + rf
+          + " copies cannot be rebuilt");
+    }
+    long left = total - lostBytes;
+    Awareness then = at != null ? at : rf == 1 ? Awareness.NODE : Placement.awareness(survivors, rf).awareness();
+    long distinct = Math.min(usableRaw(capacities(survivors, Awareness.NODE), rf), usableRaw(capacities(survivors, then), rf));
+    String reason = after + " leaves " + ByteSizes.format(left);
+    if (distinct < left) {
+      reason += ", of which RF" + rf + " copies on distinct " + then.label() + "s can use " + ByteSizes.format(distinct);
+    }
+    return new Loss(lost, lostBytes, Math.min(left, distinct), reason);
+  }
+
+  private static long combinations(int n, int k) {
+    long c = 1;
+    for (int i = 0; i < k; i++) {
+      c = c * (n - i) / (i + 1);
+      if (c > MAX_COMBINATIONS) return c;
+    }
+    return c;
+  }
+
+  /** The next k-combination of 0..n-1 in lexicographic order; false after the last. */
+  private static boolean next(int[] idx, int n) {
+    int k = idx.length;
+    int i = k - 1;
+    while (i >= 0 && idx[i] == n - k + i) i--;
+    if (i < 0) return false;
+    idx[i]++;
+    for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
+    return true;
   }
 
   /** Capacity usable at one level after {@code failures} failures of it (the rebuild check of fault tolerance). */
@@ -169,14 +226,5 @@ public final class ResilientCapacity {
       rest -= c.get(k);
     }
     return 0; // not reached: with k = rf - 1, d = rest >= c.get(k)
-  }
-
-  /** Bytes with the largest binary unit keeping three significant digits ({@code "40.0 TiB"}). */
-  static String size(long bytes) {
-    if (bytes < 1024) return bytes + " B";
-    String units = "KMGTPE";
-    int unit = Math.min(units.length(), (63 - Long.numberOfLeadingZeros(bytes)) / 10);
-    double v = bytes / Math.pow(1024, unit);
-    return String.format(Locale.ROOT, v >= 100 ? "%.0f %siB" : v >= 10 ? "%.1f %siB" : "%.2f %siB", v, units.charAt(unit - 1));
   }
 }

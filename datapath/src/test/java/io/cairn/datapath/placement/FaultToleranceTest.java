@@ -133,7 +133,7 @@ class FaultToleranceTest {
     FaultTolerance.Tolerance node = report(live, egroups(live, live, 30, SPREAD_RF2), ReplicaSpread.EMPTY, 2)
         .of(Awareness.NODE, DATA);
     assertEquals(0, node.failures());
-    assertTrue(node.reason().startsWith("a rebuild after 1 node failure needs 25.0 TiB but losing the largest 1 node"),
+    assertTrue(node.reason().startsWith("a rebuild after 1 node failure needs 25.0 TiB but losing node n1 (10.0 TiB)"),
         node.reason());
   }
 
@@ -158,7 +158,7 @@ class FaultToleranceTest {
         withEpisodes.reason());
     FaultTolerance.Tolerance none = report(live, ReplicaSpread.EMPTY, ReplicaSpread.EMPTY, 2).of(Awareness.NODE, OPLOG);
     assertEquals(1, none.failures(), none.toString());
-    assertTrue(none.limits().get(0).reason().startsWith("no open OpLog episode at scan 1; new ones get RF2"), none.toString());
+    assertTrue(none.limits().get(0).reason().startsWith("no open OpLog episode at scan 1; new ones get up to RF2"), none.toString());
   }
 
   @Test
@@ -168,6 +168,45 @@ class FaultToleranceTest {
     assertEquals(FaultTolerance.UNKNOWN, r.of(Awareness.NODE, DATA).failures());
     assertEquals(FaultTolerance.UNKNOWN, r.of(Awareness.BLOCK, OPLOG).failures());
     assertEquals(1, r.of(Awareness.NODE, METADATA).failures(), "membership is known without a scan");
+  }
+
+  @Test
+  void shouldGiveNoToleranceFromAnIncompleteScan() {
+    List<Candidate> live = threeBlocksOneRack(3);
+    FaultTolerance.Scan partial = new FaultTolerance.Scan(egroups(live, live, 30, SPREAD_RF2), ReplicaSpread.EMPTY, "scan 1",
+        "1 of 3 shares reported");
+    FaultTolerance.Report r = FaultTolerance.compute(new FaultTolerance.Input(live, 3, partial, 2));
+    for (FaultTolerance.Component c : List.of(DATA, OPLOG)) {
+      FaultTolerance.Tolerance t = r.of(Awareness.NODE, c);
+      assertEquals(FaultTolerance.UNKNOWN, t.failures(), t.toString());
+      assertTrue(t.reason().startsWith("scan 1 is incomplete (1 of 3 shares reported)"), t.reason());
+    }
+    assertEquals(1, r.of(Awareness.NODE, METADATA).failures(), "membership does not need a scan");
+  }
+
+  @Test
+  void shouldCountTheLargestContainerRfEvenWhenItsContainerIsEmpty() {
+    // RF2 data over 4 nodes in 4 blocks; an empty RF3 container: placement of RF3 over 4 nodes
+    // (fewer than 5 blocks) falls back to node awareness, and 4 nodes restore RF3 after one failure only.
+    List<Candidate> live = nodes(new String[] {"b1", "b2", "b3", "b4"}, new String[] {"r1", "r1", "r1", "r1"}, 1);
+    List<List<String>> rf2 = List.of(List.of("n1", "n2"), List.of("n3", "n4"));
+    FaultTolerance.Report only2 = report(live, egroups(live, live, 10, rf2), ReplicaSpread.EMPTY, 2);
+    FaultTolerance.Report with3 = report(live, egroups(live, live, 10, rf2), ReplicaSpread.EMPTY, 3);
+    assertEquals(1, only2.of(Awareness.BLOCK, DATA).failures(), only2.of(Awareness.BLOCK, DATA).toString());
+    FaultTolerance.Tolerance t = with3.of(Awareness.BLOCK, DATA);
+    assertEquals(0, t.failures(), t.toString());
+    assertTrue(t.reason().contains("RF3 block awareness needs 5"), t.reason());
+  }
+
+  @Test
+  void shouldSayRf1DataHasOneCopy() {
+    List<Candidate> live = threeBlocksOneRack(3);
+    FaultTolerance.Report r = report(live, egroups(live, live, 4, List.of(List.of("n1"))), ReplicaSpread.EMPTY, 1);
+    for (Awareness level : Awareness.values()) {
+      FaultTolerance.Tolerance t = r.of(level, DATA);
+      assertEquals(0, t.failures(), t.toString());
+      assertTrue(t.reason().startsWith("RF1 data: one copy (4 extent groups of RF1 containers"), t.reason());
+    }
   }
 
   @Test

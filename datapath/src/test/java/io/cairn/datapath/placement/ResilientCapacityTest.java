@@ -48,6 +48,19 @@ class ResilientCapacityTest {
   }
 
   @Test
+  void shouldTakeTheWorstDomainLossNotTheLargest() {
+    // The reviewer's counter-example: blocks A={a1}, B={b1}, C={c1..c4}, every node 100 TiB, RF2.
+    // Losing a1 (or b1) leaves 2 blocks (node awareness: 500 TiB); losing c1 keeps 3 blocks, block
+    // awareness: C can only mirror what A and B hold, usableRaw([300, 100, 100]) = 400 TiB.
+    List<Candidate> nodes = blocks(0, new long[] {100}, new long[] {100}, new long[] {100, 100, 100, 100});
+    assertEquals(400 * TIB, ResilientCapacity.usableRaw(List.of(300 * TIB, 100 * TIB, 100 * TIB), 2));
+    ResilientCapacity.Level node = ResilientCapacity.level(nodes, Awareness.NODE, 1, 2, 0.75);
+    assertEquals(400 * TIB, node.resilientBytes(), node.reason());
+    assertEquals(List.of("n2"), node.worst(), "the first node of block C (c1)");
+    assertTrue(node.reason().contains("block"), node.reason());
+  }
+
+  @Test
   void shouldLoseOneEqualNodeOfAHomogeneousCluster() {
     List<Candidate> nodes = blocks(0, new long[] {8}, new long[] {8}, new long[] {8}, new long[] {8});
     ResilientCapacity.Level node = ResilientCapacity.compute(nodes, 2, 0.75).levels().get(Awareness.NODE);
