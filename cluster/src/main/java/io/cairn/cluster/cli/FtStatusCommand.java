@@ -30,9 +30,11 @@ public final class FtStatusCommand extends ClientOptions {
     } else {
       System.out.printf("from scan %d (completed %s, %d of %d share(s)%s): %d extent group(s), %d open OpLog episode(s); "
               + "%d live node(s) of %d member(s)%n", scan.get("id").asLong(), scan.get("completedAt").asText(),
-          scan.get("reported").asInt(), scan.get("shares").asInt(), scan.get("complete").asBoolean() ? "" : ", INCOMPLETE",
+          scan.get("reported").asInt(), scan.get("shares").asInt(),
+          scan.get("complete").asBoolean() ? "" : ", INCOMPLETE: " + scan.path("incomplete").asText(),
           scan.get("extentGroups").asLong(), scan.get("openOplogEpisodes").asLong(), ft.get("liveNodes").asInt(),
           ft.get("members").asInt());
+      if (scan.hasNonNull("note")) System.out.println("note: " + scan.get("note").asText());
     }
     Table t = new Table("DOMAIN", "COMPONENT", "FAILURES TOLERATED", "REASON");
     for (String level : LEVELS) {
