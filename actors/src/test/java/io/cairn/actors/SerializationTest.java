@@ -325,8 +325,9 @@ class SerializationTest {
         new Chronos.MapScan(2, 0, 3, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.ReReplicate(2, 3, 1, List.of("n4"), kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0),
-        new Curator.SpreadMapped(2, 3, "n1", SPREAD, List.of(new ReplicatedOpLog.EpisodeCopies(7, 1, 2, List.of("n1", "n2"))),
-            List.of(new ReplicatedOpLog.HeldEpisode(8, 0, 2))),
+        new Curator.SpreadMapped(2, 3, "n1", SPREAD, new ReplicatedOpLog.OpLogReport(
+            List.of(new ReplicatedOpLog.EpisodeCopies(7, 1, 2, List.of("n1", "n2"))), List.of(7L),
+            List.of(new ReplicatedOpLog.HeldEpisode(8, 0, 2)))),
         new Curator.GetFaultTolerance(kit.<Curator.FaultToleranceData>createTestProbe().getRef()),
         new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, List.of("n5"), false, SPREAD, SPREAD,
             "scan 3 was incomplete"),

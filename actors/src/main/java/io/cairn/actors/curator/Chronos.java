@@ -125,8 +125,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
   private final String readJournal;
   private final ClusterSharding sharding;
   /** This node's open OpLog episodes, reported with each map for the fault-tolerance status. */
-  private final Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes;
-  private final Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes;
+  private final Supplier<ReplicatedOpLog.OpLogReport> oplog;
   private final PriorityQueue<ReReplicate> queue = new PriorityQueue<>(
       Comparator.comparingInt(ReReplicate::liveCopies).thenComparingLong(ReReplicate::egroupId));
   private final Set<Long> queuedOrRunning = new HashSet<>();
@@ -144,27 +143,25 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
    */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
-    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, List::of, List::of);
+    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, () -> ReplicatedOpLog.OpLogReport.EMPTY);
   }
 
   /**
-   * @param openEpisodes this node's open OpLog episodes ({@link ReplicatedOpLog#openEpisodes}), reported with each map
-   * @param heldEpisodes the episodes of other writers this node's replica log holds ({@link
-   *     ReplicatedOpLog#heldEpisodes}), reported with each map
+   * @param oplog this node's OpLog episodes, written and held ({@link ReplicatedOpLog#report}),
+   *     reported with each map
    */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
-      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes, Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes) {
+      Supplier<ReplicatedOpLog.OpLogReport> oplog) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, openEpisodes,
-          heldEpisodes);
+      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, oplog);
     });
   }
 
   private Chronos(ActorContext<Command> ctx, String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
-      Supplier<List<ReplicatedOpLog.EpisodeCopies>> openEpisodes, Supplier<List<ReplicatedOpLog.HeldEpisode>> heldEpisodes) {
+      Supplier<ReplicatedOpLog.OpLogReport> oplog) {
     super(ctx);
     this.ctx = ctx;
     this.nodeId = nodeId;
@@ -175,8 +172,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
     this.egroupBytes = egroupBytes;
     this.readJournal = readJournal;
     this.sharding = ClusterSharding.get(ctx.getSystem());
-    this.openEpisodes = openEpisodes;
-    this.heldEpisodes = heldEpisodes;
+    this.oplog = oplog;
   }
 
   @Override
@@ -230,7 +226,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
       }
       // The share's replica spread (fault-tolerance status), ahead of the map's result.
       m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, view.get()),
-          openEpisodes.get(), heldEpisodes.get()));
+          oplog.get()));
       return new MapFinished(m, list.size(), found, List.copyOf(absent), orphans, null);
     }).whenComplete((done, err) -> ctx.getSelf().tell(err == null ? done
         : new MapFinished(m, 0, List.of(), List.of(), Orphans.NONE, err)));

@@ -85,17 +85,12 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
 
   /**
    * A map's replica spread (fault-tolerance status), sent by its Chronos just before its {@link
-   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, that node's
-   * open OpLog episodes with their copy sets ({@code written}) and the episodes of other writers
-   * its replica log holds ({@code held}). Accepted also after the scan's reduce.
+   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, and that
+   * node's OpLog report (open episodes with their copy sets, the vDisks it writes, the episodes of
+   * other writers its replica log holds). Accepted also after the scan's reduce.
    */
   public record SpreadMapped(long scanId, int shares, String nodeId, ReplicaSpread data,
-      List<ReplicatedOpLog.EpisodeCopies> written, List<ReplicatedOpLog.HeldEpisode> held) implements Command {
-    public SpreadMapped {
-      written = List.copyOf(written);
-      held = List.copyOf(held);
-    }
-  }
+      ReplicatedOpLog.OpLogReport oplog) implements Command {}
 
   public record GetFaultTolerance(ActorRef<FaultToleranceData> replyTo) implements Command {}
 
@@ -226,28 +221,24 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
    * @param completedAtMillis when the scan was reduced (0: not yet)
    */
   private record ScanSpread(long scanId, int shares, List<String> unmapped, Set<String> reportedBy, ReplicaSpread data,
-      List<ReplicatedOpLog.EpisodeCopies> written, Map<String, List<ReplicatedOpLog.HeldEpisode>> held,
-      long completedAtMillis) {
+      Map<String, ReplicatedOpLog.OpLogReport> oplog, long completedAtMillis) {
     static final ScanSpread NONE = started(0, 0, List.of());
 
     static ScanSpread started(long scanId, int shares, List<String> unmapped) {
-      return new ScanSpread(scanId, shares, List.copyOf(unmapped), Set.of(), ReplicaSpread.EMPTY, List.of(), Map.of(), 0);
+      return new ScanSpread(scanId, shares, List.copyOf(unmapped), Set.of(), ReplicaSpread.EMPTY, Map.of(), 0);
     }
 
     ScanSpread with(SpreadMapped m) {
       if (reportedBy.contains(m.nodeId())) return this;
       Set<String> by = new TreeSet<>(reportedBy);
       by.add(m.nodeId());
-      List<ReplicatedOpLog.EpisodeCopies> w = new ArrayList<>(written);
-      w.addAll(m.written());
-      Map<String, List<ReplicatedOpLog.HeldEpisode>> h = new TreeMap<>(held);
-      h.put(m.nodeId(), m.held());
-      return new ScanSpread(scanId, shares, unmapped, Set.copyOf(by), data.merge(m.data()), List.copyOf(w), Map.copyOf(h),
-          completedAtMillis);
+      Map<String, ReplicatedOpLog.OpLogReport> o = new TreeMap<>(oplog);
+      o.put(m.nodeId(), m.oplog());
+      return new ScanSpread(scanId, shares, unmapped, Set.copyOf(by), data.merge(m.data()), Map.copyOf(o), completedAtMillis);
     }
 
     ScanSpread reduced(long atMillis) {
-      return new ScanSpread(scanId, shares, unmapped, reportedBy, data, written, held, atMillis);
+      return new ScanSpread(scanId, shares, unmapped, reportedBy, data, oplog, atMillis);
     }
 
     /** The one definition of a complete scan: reduced, every share reported, no live member unmapped. */
@@ -258,7 +249,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     /** Frozen for {@link GetFaultTolerance}: the OpLog episodes' spread over the members seen now. */
     FaultToleranceData toData(NodeDirectory.View view) {
       return new FaultToleranceData(scanId, completedAtMillis, shares, reportedBy.size(), unmapped, complete(), data,
-          ReplicaSpreads.ofEpisodes(written, held, view), null);
+          ReplicaSpreads.ofEpisodes(oplog, view), null);
     }
   }
 

@@ -38,14 +38,20 @@ final class ReplicaSpreads {
   }
 
   /**
-   * The OpLog episodes of a scan, from every map's reports: each writer's copy sets of its open
-   * episodes ({@code written}: one item per peer set still holding records, the writer first) and
-   * the episodes each node's replica log holds for other writers ({@code held}, by holder). An
-   * episode its writer reported is judged by the writer's sets; one no writer reported (a dead
-   * writer's undrained episode) has the nodes that hold it as its copies. Keyed by (vDisk, episode).
+   * The OpLog episodes of a scan, from every map's report (by node): each writer's copy sets of its
+   * open episodes (one item per peer set still holding records, the writer first) and the episodes
+   * each node's replica log holds for other writers. An episode its writer reported is judged by
+   * the writer's sets; a held episode of a vDisk some reporting node writes is that writer's (open,
+   * or drained and about to be trimmed); any other held episode (a dead writer's, undrained) has
+   * the nodes that hold it as its copies. Keyed by (vDisk, episode).
    */
-  static ReplicaSpread ofEpisodes(List<ReplicatedOpLog.EpisodeCopies> written,
-      Map<String, List<ReplicatedOpLog.HeldEpisode>> held, NodeDirectory.View view) {
+  static ReplicaSpread ofEpisodes(Map<String, ReplicatedOpLog.OpLogReport> reports, NodeDirectory.View view) {
+    List<ReplicatedOpLog.EpisodeCopies> written = new ArrayList<>();
+    Set<Long> writing = new HashSet<>();
+    for (ReplicatedOpLog.OpLogReport r : reports.values()) {
+      written.addAll(r.open());
+      writing.addAll(r.writing());
+    }
     ReplicaSpread.Builder b = builder(view);
     Map<List<Long>, Integer> sets = new HashMap<>();
     for (ReplicatedOpLog.EpisodeCopies e : written) sets.merge(List.of(e.vdiskId(), e.episode()), 1, Integer::sum);
@@ -59,10 +65,10 @@ final class ReplicaSpreads {
     Map<List<Long>, Set<String>> holders = new TreeMap<>(Comparator.<List<Long>>comparingLong(k -> k.get(0))
         .thenComparingLong(k -> k.get(1)));
     Map<List<Long>, Integer> rfs = new HashMap<>();
-    held.forEach((node, episodes) -> {
-      for (ReplicatedOpLog.HeldEpisode h : episodes) {
+    reports.forEach((node, r) -> {
+      for (ReplicatedOpLog.HeldEpisode h : r.held()) {
         List<Long> k = List.of(h.vdiskId(), h.episode());
-        if (byWriter.contains(k)) continue;
+        if (byWriter.contains(k) || writing.contains(h.vdiskId())) continue;
         holders.computeIfAbsent(k, x -> new TreeSet<>()).add(node);
         rfs.merge(k, h.rf(), Math::max);
       }

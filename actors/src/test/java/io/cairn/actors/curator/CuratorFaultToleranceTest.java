@@ -14,6 +14,7 @@ import io.cairn.datapath.placement.Candidate;
 import io.cairn.datapath.placement.Awareness;
 import io.cairn.datapath.placement.ReplicaSpread;
 import io.cairn.datapath.placement.ResilientCapacity;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +87,7 @@ class CuratorFaultToleranceTest {
   }
 
   private static Curator.SpreadMapped mapped(long scanId, String node, ReplicaSpread data) {
-    return new Curator.SpreadMapped(scanId, 1, node, data, List.of(), List.of());
+    return new Curator.SpreadMapped(scanId, 1, node, data, ReplicatedOpLog.OpLogReport.EMPTY);
   }
 
   private Curator.FaultToleranceData data(ActorRef<Curator.Command> curator) {

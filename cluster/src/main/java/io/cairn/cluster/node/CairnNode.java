@@ -285,7 +285,7 @@ public final class CairnNode implements AutoCloseable {
       // Self-healing: this node's Chronos runs the Curator's maps and re-replications.
       ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
           replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal",
-          oplog::openEpisodes, oplog::heldEpisodes), "chronos", Props.empty());
+          oplog::report), "chronos", Props.empty());
       ActorRef<Scrubber.Command> scrubber = system.systemActorOf(Behaviors.supervise(Scrubber.create(settings.node().id(),
               settings.curator(), replicatedStore, settings.extentStore().sliceSizeBytes(),
               settings.extentStore().egroupSizeBytes()))

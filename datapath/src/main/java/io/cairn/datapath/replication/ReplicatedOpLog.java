@@ -322,6 +322,36 @@ public final class ReplicatedOpLog implements OpLog {
   public record HeldEpisode(long vdiskId, long episode, int rf) {}
 
   /**
+   * What this node's OpLog says of where acknowledged, undrained writes are, for the
+   * fault-tolerance status.
+   *
+   * @param open {@link #openEpisodes}
+   * @param writing the replicated vDisks this node writes now (owned, not released), drained or
+   *     not: what the replica logs still hold of them is this node's to report (or drained, and
+   *     about to be trimmed)
+   * @param held {@link #heldEpisodes}
+   */
+  public record OpLogReport(List<EpisodeCopies> open, List<Long> writing, List<HeldEpisode> held) {
+    public static final OpLogReport EMPTY = new OpLogReport(List.of(), List.of(), List.of());
+
+    public OpLogReport {
+      open = List.copyOf(open);
+      writing = List.copyOf(writing);
+      held = List.copyOf(held);
+    }
+  }
+
+  /** {@link OpLogReport} now. Any thread; no I/O. */
+  public OpLogReport report() {
+    List<Long> writing = new ArrayList<>();
+    vdisks.forEach((id, vd) -> {
+      if (vd.owned && !vd.released && cluster.replicationFactor(id) > 1) writing.add(id);
+    });
+    writing.sort(null);
+    return new OpLogReport(openEpisodes(), writing, heldEpisodes());
+  }
+
+  /**
    * The copy sets of the episodes of every replicated vDisk this node writes (owns, not released)
    * whose OpLog holds undrained bytes: where acknowledged writes not yet in the extent store are,
    * for the fault-tolerance status. Each peer set used since the episode's last trim is one entry.

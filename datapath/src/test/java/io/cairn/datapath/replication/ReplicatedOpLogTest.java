@@ -208,6 +208,8 @@ class ReplicatedOpLogTest {
       assertEquals(List.of(new ReplicatedOpLog.HeldEpisode(7, 0, 2)), nodes.get(n).oplog.heldEpisodes(), n);
     }
     assertEquals(List.of(), a.heldEpisodes(), "the writer's own records are in its OpLog, not reported as held");
+    assertEquals(List.of(7L), a.report().writing(), "the writer says which vDisks it writes");
+    assertEquals(List.of(), nodes.get(other).oplog.report().writing());
   }
 
   @Test
