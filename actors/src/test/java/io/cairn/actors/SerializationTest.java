@@ -21,6 +21,9 @@ import io.cairn.actors.events.ClusterEvent;
 import io.cairn.actors.egroup.Replica;
 import io.cairn.actors.reservation.LunReservations;
 import io.cairn.actors.vdisk.VDiskController;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.ReplicaSpread;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.datapath.scsi.ItNexus;
 import io.cairn.datapath.scsi.reservation.PersistentReservations;
 import io.cairn.datapath.scsi.reservation.Registration;
@@ -253,6 +256,15 @@ class SerializationTest {
     assertEquals(actual, hex(back), "reading the golden bytes yields the same value");
   }
 
+  /** A spread with an under-replicated egroup (n4 gone) and a holder whose domains are unknown. */
+  private static final ReplicaSpread SPREAD = new ReplicaSpread.Builder(
+      Map.of("n1", new Candidate("n1", "b1", "r1", 1L << 40, 1 << 30, 0), "n2", new Candidate("n2", "b2", "r1", 1L << 40, 0, 0)),
+      Map.of())
+      .add(3, "egroup 3", 2, List.of("n1", "n2"))
+      .add(5, "egroup 5", 2, List.of("n1", "n4"))
+      .add(9, "egroup 9", 1, List.of("n2"))
+      .build();
+
   @Test
   void shouldRoundTripCommandsAndRepliesWithActorRefs() throws Exception {
     TestProbe<Object> probe = kit.createTestProbe();
@@ -309,12 +321,18 @@ class SerializationTest {
         new Curator.TaskDone(2, 3, "n2", 4 << 20, 1, null),
         new Curator.StartScan("test"),
         new Curator.Status(List.of("n4"), Map.of("n4", 3000L), 2, false, 40, Map.of("n1", 20, "n2", 20), 1, 0, 0,
-            4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0, 3, 1, List.of("n2/disk-1")),
+            4 << 20, 1 << 20, 0, Map.of("n2", 4L << 20), 0, 3, 1, List.of("n2/disk-1"), List.of("n1", "n2")),
         new Chronos.MapScan(2, 0, 3, List.of("n4"), List.of("n2/disk-1", "n3/disk-0"), List.of("n3/disk-0"),
             kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.ReReplicate(2, 3, 1, List.of("n4"), List.of("n2/disk-1"), List.of(),
             kit.<Curator.Command>createTestProbe().getRef()),
         new Chronos.Stats("n2", 4 << 20, 1, 0, 0, 0),
+        new Curator.SpreadMapped(2, 3, "n1", SPREAD, new ReplicatedOpLog.OpLogReport(
+            List.of(new ReplicatedOpLog.EpisodeCopies(7, 1, 2, List.of("n1", "n2"))), List.of(7L),
+            List.of(new ReplicatedOpLog.HeldEpisode(8, 0, 2)))),
+        new Curator.GetFaultTolerance(kit.<Curator.FaultToleranceData>createTestProbe().getRef()),
+        new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, List.of("n5"), false, SPREAD, SPREAD,
+            "scan 3 was incomplete"),
         ClusterEvent.of(ClusterEvent.MEMBER_REMOVED, ClusterEvent.Severity.WARNING, "node n4 was removed",
             eventDetails()).withOrigin("n1", 1_765_000_000_123L),
         ClusterEvent.of(ClusterEvent.REBUILD_STARTED, ClusterEvent.Severity.INFO, "no details").withOrigin("n2", 1));
@@ -322,6 +340,9 @@ class SerializationTest {
       Object back = roundTrip(m);
       assertEquals(hex(m), hex(back), m.getClass().getName());
     }
+    Curator.FaultToleranceData ft = new Curator.FaultToleranceData(2, 1_700_000_000_000L, 3, 2, List.of("n5"), false, SPREAD,
+        SPREAD, null);
+    assertEquals(ft, roundTrip(ft), "the spread comes back whole (buckets, least spreads, holders)");
     ClusterConfig.CreateVDisk back = (ClusterConfig.CreateVDisk) roundTrip(messages.get(0));
     back.replyTo().tell(new ClusterConfig.IdRange(5, 6));
     cfgReply.expectMessage(new ClusterConfig.IdRange(5, 6));

@@ -3,6 +3,7 @@ package io.cairn.cluster;
 import io.cairn.cluster.cli.ContainerCommand;
 import io.cairn.cluster.cli.EventsCommand;
 import io.cairn.cluster.cli.DiskCommand;
+import io.cairn.cluster.cli.FtStatusCommand;
 import io.cairn.cluster.cli.RebuildCommand;
 import io.cairn.cluster.cli.StatusCommand;
 import io.cairn.cluster.cli.VDiskCommand;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cairn", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "cairn 0.1.0",
     description = "Cairn: scale-out block storage served over iSCSI.",
     subcommands = {UpCommand.class, StatusCommand.class, VDiskCommand.class, VolumeGroupCommand.class,
-        ContainerCommand.class, RebuildCommand.class, DiskCommand.class, EventsCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+        ContainerCommand.class, RebuildCommand.class, DiskCommand.class, FtStatusCommand.class, EventsCommand.class,
+        ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

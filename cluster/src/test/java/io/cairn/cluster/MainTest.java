@@ -13,7 +13,8 @@ import picocli.CommandLine;
 class MainTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "status", "vdisk create", "volume-group set-chap", "container create", "events", "cluster up", "cluster down"})
+  @ValueSource(strings = {"up", "status", "vdisk create", "volume-group set-chap", "container create", "rebuild", "ft-status",
+      "events", "cluster up", "cluster down"})
   void shouldPrintTheUsageOfEveryCommandOnHelp(String command) {
     StringWriter out = new StringWriter();
     CommandLine cli = new CommandLine(new Main());

@@ -24,7 +24,8 @@ public record CairnSettings(
     ReplicationSettings replication,
     JournalSettings journal,
     CuratorSettings curator,
-    EventSettings events) {
+    EventSettings events,
+    CapacitySettings capacity) {
 
   /** Reads and validates {@code root.getConfig("cairn")}. */
   public static CairnSettings from(Config root) {
@@ -47,7 +48,8 @@ public record CairnSettings(
           ReplicationSettings.from(c.getConfig("replication"), cluster),
           JournalSettings.from(c.getConfig("journal"), node.dataDir()),
           CuratorSettings.from(c.getConfig("curator")),
-          EventSettings.from(c.getConfig("events")));
+          EventSettings.from(c.getConfig("events")),
+          CapacitySettings.from(c.getConfig("capacity")));
       s.checkDistinctPorts();
       return s;
     } catch (ConfigException e) {

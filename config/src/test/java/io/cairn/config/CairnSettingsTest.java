@@ -33,6 +33,7 @@ class CairnSettingsTest {
     assertEquals(4096, s.vdisk().physicalBlockSize());
     assertEquals(1, s.disks().size(), "one default disk when none is configured");
     assertTrue(s.disks().get(0).path().startsWith(s.node().dataDir()));
+    assertEquals(0.75, s.capacity().resilientThreshold(), "usage warning at 75% of the resilient capacity");
     assertEquals(256, s.events().bufferSize());
     assertEquals(java.time.Duration.ofSeconds(15), s.events().keepAlive());
   }
@@ -95,6 +96,8 @@ class CairnSettingsTest {
       "cairn.iscsi.discovery-chap.user = u              | iscsi.discovery-chap",
       "cairn.iscsi.discovery-chap { user = u, secret = short }  | iscsi.discovery-chap",
       "cairn.iscsi.discovery-chap { user = u, secret = twelve-chars, mutual-user = t, mutual-secret = twelve-chars } | iscsi.discovery-chap",
+      "cairn.capacity.resilient-threshold = 0           | capacity.resilient-threshold",
+      "cairn.capacity.resilient-threshold = 1.5         | capacity.resilient-threshold",
       "cairn.events.buffer-size = 0                     | events.buffer-size",
       "cairn.events.keep-alive = 0s                     | events.keep-alive",
       "cairn.events.keep-alive = 31s                    | events.keep-alive",

@@ -11,6 +11,7 @@ import io.cairn.actors.events.ClusterEvents;
 import io.cairn.datapath.extentstore.ExtentStoreFormat;
 import io.cairn.datapath.extentstore.replicated.ReplicaLocation;
 import io.cairn.datapath.extentstore.replicated.ReplicatedExtentStore;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.serialization.CairnSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,10 @@ import org.apache.pekko.stream.javadsl.Source;
  *       lists (the egroup was re-protected elsewhere while this node was away, or deleted then) is
  *       an orphan, deleted once nothing has created, written or opened it for {@code orphan-grace}
  *       (longer than any copy takes to be committed, so a replica being added is never taken for
- *       one; the check and the delete are atomic with the egroup's writes).
+ *       one; the check and the delete are atomic with the egroup's writes). Ahead of its result the
+ *       map reports the share's replica spread ({@link Curator.SpreadMapped}: a few numbers per
+ *       domain level), this node's open OpLog episodes with their copy sets and the episodes of
+ *       other writers its replica log holds, for the fault-tolerance status.
  *   <li><b>Re-replication</b> ({@link ReReplicate}): queued by urgency (fewest surviving copies
  *       first), at most {@code max-concurrent-tasks} at once, copies started no faster than {@code
  *       max-copy-rate}. One task replaces each lost replica of its egroup: placement chooses a new
@@ -129,6 +133,8 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
   private final long egroupBytes;
   private final String readJournal;
   private final ClusterSharding sharding;
+  /** This node's open OpLog episodes, reported with each map for the fault-tolerance status. */
+  private final Supplier<ReplicatedOpLog.OpLogReport> oplog;
   private final PriorityQueue<ReReplicate> queue = new PriorityQueue<>(
       Comparator.comparingInt(ReReplicate::liveCopies).thenComparingLong(ReReplicate::egroupId));
   private final Set<Long> queuedOrRunning = new HashSet<>();
@@ -146,14 +152,25 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
    */
   public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
       DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
+    return create(nodeId, settings, store, placer, view, egroupBytes, readJournal, () -> ReplicatedOpLog.OpLogReport.EMPTY);
+  }
+
+  /**
+   * @param oplog this node's OpLog episodes, written and held ({@link ReplicatedOpLog#report}),
+   *     reported with each map
+   */
+  public static Behavior<Command> create(String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
+      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
+      Supplier<ReplicatedOpLog.OpLogReport> oplog) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal);
+      return new Chronos(ctx, nodeId, settings, store, placer, view, egroupBytes, readJournal, oplog);
     });
   }
 
   private Chronos(ActorContext<Command> ctx, String nodeId, CuratorSettings settings, ReplicatedExtentStore store,
-      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal) {
+      DirectoryReplicaPlacer placer, Supplier<NodeDirectory.View> view, long egroupBytes, String readJournal,
+      Supplier<ReplicatedOpLog.OpLogReport> oplog) {
     super(ctx);
     this.ctx = ctx;
     this.nodeId = nodeId;
@@ -164,6 +181,7 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
     this.egroupBytes = egroupBytes;
     this.readJournal = readJournal;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.oplog = oplog;
   }
 
   @Override
@@ -216,6 +234,9 @@ public final class Chronos extends AbstractBehavior<Chronos.Command> {
         }
         if (lost > 0) found.add(new Curator.Endangered(i.egroupId(), live, lost));
       }
+      // The share's replica spread (fault-tolerance status), ahead of the map's result.
+      m.replyTo().tell(new Curator.SpreadMapped(m.scanId(), m.count(), nodeId, ReplicaSpreads.ofEgroups(list, view.get()),
+          oplog.get()));
       return new MapFinished(m, list.size(), found, List.copyOf(absent), orphans, null);
     }).whenComplete((done, err) -> ctx.getSelf().tell(err == null ? done
         : new MapFinished(m, 0, List.of(), List.of(), Orphans.NONE, err)));

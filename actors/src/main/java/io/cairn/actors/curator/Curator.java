@@ -5,6 +5,10 @@ import io.cairn.actors.events.ClusterEvents;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
 import io.cairn.config.CuratorSettings;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.ReplicaSpread;
+import io.cairn.datapath.placement.ResilientCapacity;
+import io.cairn.datapath.replication.ReplicatedOpLog;
 import io.cairn.serialization.CairnSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -42,6 +47,13 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * every live node's Chronos (a worker becomes the new replica itself when placement allows, else it
  * copies from a survivor to the node placement chooses), so every node takes part in a rebuild. Tasks already handed out and not finished are not handed out again. A new singleton
  * (after its node failed) starts over with a scan: tasks are idempotent.
+ *
+ * <p><b>Fault-tolerance status.</b> Each map also reports its share's replica spread and its node's
+ * OpLog episodes, written and held ({@link SpreadMapped}); the Curator keeps the merged spread of
+ * the last <em>complete</em> scan (reduced, every share reported, no live member without an
+ * identified Chronos) for {@link GetFaultTolerance}, and says so when a newer scan was not
+ * complete; before any scan is complete it answers with the incomplete one, marked so. Every check
+ * it compares usage with the resilient capacity ({@link CapacityWatch}, with hysteresis).
  */
 public final class Curator extends AbstractBehavior<Curator.Command> {
 
@@ -76,6 +88,60 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
   /**
+   * A map's replica spread (fault-tolerance status), sent by its Chronos just before its {@link
+   * MapDone}: the spread of share {@code nodeId} of {@code shares}'s extent groups, and that
+   * node's OpLog report (open episodes with their copy sets, the vDisks it writes, the episodes of
+   * other writers its replica log holds). Accepted also after the scan's reduce.
+   */
+  public record SpreadMapped(long scanId, int shares, String nodeId, ReplicaSpread data,
+      ReplicatedOpLog.OpLogReport oplog) implements Command {}
+
+  public record GetFaultTolerance(ActorRef<FaultToleranceData> replyTo) implements Command {}
+
+  /**
+   * What a scan saw of the replicas' spread: the last complete scan's, or before there is one the
+   * latest incomplete scan's (its spread is then partial: never a tolerance); {@code scanId} 0: no
+   * scan reduced yet.
+   *
+   * @param completedAtMillis when the scan was reduced (wall clock, ms)
+   * @param shares the scan's shares (maps)
+   * @param reported shares whose spread came in (fewer: a map failed, timed out or its node left)
+   * @param unmapped live members without an identified Chronos when the scan started: their OpLog
+   *     episodes and replica logs were not reported
+   * @param complete the Curator's verdict: reduced, every share reported and no member unmapped
+   * @param note what operators should know besides (a newer scan that was incomplete), or null
+   */
+  public record FaultToleranceData(long scanId, long completedAtMillis, int shares, int reported, List<String> unmapped,
+      boolean complete, ReplicaSpread data, ReplicaSpread oplog, String note) implements CairnSerializable {
+    public FaultToleranceData {
+      unmapped = List.copyOf(unmapped);
+    }
+
+    static final FaultToleranceData NONE = new FaultToleranceData(0, 0, 0, 0, List.of(), false, ReplicaSpread.EMPTY,
+        ReplicaSpread.EMPTY, null);
+
+    /** Why the scan is not complete ({@code "1 of 2 shares reported"}), or null when it is. */
+    public String incompleteReason() {
+      if (complete) return null;
+      if (scanId == 0) return "no scan yet";
+      String r = reported + " of " + shares + " shares reported";
+      return unmapped.isEmpty() ? r : r + "; no Chronos identified on live member(s) " + String.join(", ", unmapped);
+    }
+
+    FaultToleranceData withNote(String n) {
+      return new FaultToleranceData(scanId, completedAtMillis, shares, reported, unmapped, complete, data, oplog, n);
+    }
+  }
+
+  /**
+   * How the Curator watches usage against the resilient capacity.
+   *
+   * @param threshold {@code cairn.capacity.resilient-threshold}
+   * @param maxReplicationFactor the largest RF of any container (below 1: not known yet)
+   */
+  public record CapacityWatch(double threshold, IntSupplier maxReplicationFactor) {}
+
+  /**
    * What the Curator knows.
    *
    * @param failedNodes nodes whose replicas count as lost
@@ -95,12 +161,13 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
    * @param orphansRemoved replicas no metadata listed, deleted by the nodes since this singleton started
    * @param orphansWaiting such replicas the last scan found changed within the grace (deleted by a later scan)
    * @param lostDisks disks of live nodes that are not online ({@code node/disk}): their replicas count as lost
+   * @param chronosNodes the members whose Chronos the Curator has identified (the next scan's workers)
    */
   public record Status(List<String> failedNodes, Map<String, Long> missingNodes, long scansCompleted, boolean scanning,
       long lastScanEgroups, Map<String, Integer> lastScanByNode, int underReplicated, int pendingTasks,
       long bytesToReprotect, long bytesReprotected, long rateBytesPerSecond, long etaSeconds,
       Map<String, Long> reprotectedBytesByNode, long failedTasks, long orphansRemoved, int orphansWaiting,
-      List<String> lostDisks) implements CairnSerializable {}
+      List<String> lostDisks, List<String> chronosNodes) implements CairnSerializable {}
 
   private record Check() implements Command {}
 
@@ -157,13 +224,75 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
   private int orphansWaiting;
   private int scanOrphansWaiting;
 
+  /**
+   * The replica spread of one scan, as its maps report it.
+   *
+   * @param shares the scan's maps
+   * @param unmapped live members without an identified Chronos when the scan started
+   * @param reportedBy the nodes whose spread came in
+   * @param completedAtMillis when the scan was reduced (0: not yet)
+   */
+  private record ScanSpread(long scanId, int shares, List<String> unmapped, Set<String> reportedBy, ReplicaSpread data,
+      Map<String, ReplicatedOpLog.OpLogReport> oplog, long completedAtMillis) {
+    static final ScanSpread NONE = started(0, 0, List.of());
+
+    static ScanSpread started(long scanId, int shares, List<String> unmapped) {
+      return new ScanSpread(scanId, shares, List.copyOf(unmapped), Set.of(), ReplicaSpread.EMPTY, Map.of(), 0);
+    }
+
+    ScanSpread with(SpreadMapped m) {
+      if (reportedBy.contains(m.nodeId())) return this;
+      Set<String> by = new TreeSet<>(reportedBy);
+      by.add(m.nodeId());
+      Map<String, ReplicatedOpLog.OpLogReport> o = new TreeMap<>(oplog);
+      o.put(m.nodeId(), m.oplog());
+      return new ScanSpread(scanId, shares, unmapped, Set.copyOf(by), data.merge(m.data()), Map.copyOf(o), completedAtMillis);
+    }
+
+    ScanSpread reduced(long atMillis) {
+      return new ScanSpread(scanId, shares, unmapped, reportedBy, data, oplog, atMillis);
+    }
+
+    /** The one definition of a complete scan: reduced, every share reported, no live member unmapped. */
+    boolean complete() {
+      return completedAtMillis != 0 && shares > 0 && reportedBy.size() >= shares && unmapped.isEmpty();
+    }
+
+    /** Frozen for {@link GetFaultTolerance}: the OpLog episodes' spread over the members seen now. */
+    FaultToleranceData toData(NodeDirectory.View view) {
+      return new FaultToleranceData(scanId, completedAtMillis, shares, reportedBy.size(), unmapped, complete(), data,
+          ReplicaSpreads.ofEpisodes(oplog, view), null);
+    }
+  }
+
+  private final CapacityWatch capacityWatch;
+  /** Spread of the latest scan started (its maps' reports may still come in after the reduce). */
+  private ScanSpread spreadRunning = ScanSpread.NONE;
+  /** The last complete scan's (null: none yet). A scan that is not complete never replaces it. */
+  private FaultToleranceData spreadDone;
+  /** The latest reduced scan's when it is not complete and newer than {@link #spreadDone} (else null). */
+  private FaultToleranceData spreadIncomplete;
+  /** Whether usage is over the threshold of the resilient capacity (with hysteresis, see {@link #watchCapacity}). */
+  private boolean capacityOver;
+
+  /** Percentage points below the threshold usage must fall to before an over-threshold state clears. */
+  static final double CAPACITY_HYSTERESIS = 0.05;
+
   public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Curator(ctx, timers, settings, view, egroupBytes)));
+    return create(settings, view, egroupBytes, null);
+  }
+
+  /** @param capacityWatch how to watch usage against the resilient capacity (null: not watched) */
+  public static Behavior<Command> create(CuratorSettings settings, Supplier<NodeDirectory.View> view, long egroupBytes,
+      CapacityWatch capacityWatch) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Curator(ctx, timers, settings, view, egroupBytes,
+        capacityWatch)));
   }
 
   private Curator(ActorContext<Command> ctx, TimerScheduler<Command> timers, CuratorSettings settings,
-      Supplier<NodeDirectory.View> view, long egroupBytes) {
+      Supplier<NodeDirectory.View> view, long egroupBytes, CapacityWatch capacityWatch) {
     super(ctx);
+    this.capacityWatch = capacityWatch;
     this.ctx = ctx;
     this.settings = settings;
     this.view = view;
@@ -209,6 +338,11 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
           m.replyTo().tell(status());
           return this;
         })
+        .onMessage(SpreadMapped.class, this::onSpreadMapped)
+        .onMessage(GetFaultTolerance.class, m -> {
+          m.replyTo().tell(faultToleranceData());
+          return this;
+        })
         .build();
   }
 
@@ -251,6 +385,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
       rescan = true;
       if (mapsPending.isEmpty()) reduce();
     }
+    watchCapacity();
     return newlyFailed ? requestScan("a node or disk failed") : this;
   }
 
@@ -309,6 +444,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     scannedByNode.clear();
     scanOrphansWaiting = 0;
     List<String> failedNow = List.copyOf(failed);
+    spreadRunning = ScanSpread.started(scanId, workers.size(), members.stream().filter(n -> !chronos.containsKey(n)).toList());
     ctx.getLog().info("scan {} ({}): {} nodes map {} share(s){}", scanId, reason, workers.size(), workers.size(),
         failedNow.isEmpty() ? "" : ", failed nodes " + failedNow);
     for (int i = 0; i < workers.size(); i++) {
@@ -336,6 +472,7 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
 
   /** All maps are in: hand out the tasks, most endangered first, evenly over surviving holders. */
   private void reduce() {
+    onScanReduced();
     scanning = false;
     scansCompleted++;
     lastScanByNode = Map.copyOf(scannedByNode);
@@ -387,6 +524,86 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     }
   }
 
+  // ---- fault-tolerance status ------------------------------------------------------------------
+
+  private Behavior<Command> onSpreadMapped(SpreadMapped m) {
+    if (m.scanId() != scanId || spreadRunning.scanId() != scanId) return this; // an older scan's
+    spreadRunning = spreadRunning.with(m);
+    if (spreadRunning.completedAtMillis() != 0) settleSpread(); // a report that came in after the reduce
+    return this;
+  }
+
+  /** The scan is reduced: its spread replaces the last complete one if it is complete. */
+  private void onScanReduced() {
+    if (spreadRunning.scanId() != scanId) return;
+    spreadRunning = spreadRunning.reduced(System.currentTimeMillis());
+    settleSpread();
+  }
+
+  private void settleSpread() {
+    FaultToleranceData d = spreadRunning.toData(view.get());
+    if (d.complete()) {
+      spreadDone = d;
+      spreadIncomplete = null;
+    } else {
+      spreadIncomplete = d;
+    }
+  }
+
+  /** The last complete scan's spread (noting a newer incomplete one), else the latest incomplete one's. */
+  private FaultToleranceData faultToleranceData() {
+    if (spreadDone == null) return spreadIncomplete != null ? spreadIncomplete : FaultToleranceData.NONE;
+    if (spreadIncomplete == null) return spreadDone;
+    return spreadDone.withNote("scan " + spreadIncomplete.scanId() + " was incomplete (" + spreadIncomplete.incompleteReason()
+        + "); scan " + spreadDone.scanId() + " is the last complete one");
+  }
+
+  /**
+   * Usage against the resilient capacity at the level placement keeps replicas apart at now (every
+   * check); a crossing of the threshold upwards is {@link #onCapacityOverThreshold}.
+   */
+  private void watchCapacity() {
+    if (capacityWatch == null) return;
+    int rf = capacityWatch.maxReplicationFactor().getAsInt();
+    List<NodeInfo> members = view.get().members();
+    if (rf < 1 || members.isEmpty()) return;
+    List<Candidate> live = members.stream().map(NodeInfo::asCandidate).toList();
+    ResilientCapacity.Level level = ResilientCapacity.compute(live, rf, capacityWatch.threshold()).headline();
+    boolean over = capacityOver ? stillOver(level, capacityWatch.threshold()) : level.overThreshold();
+    if (over && !capacityOver) {
+      onCapacityOverThreshold(level);
+    } else if (!over && capacityOver) {
+      ctx.getLog().info("capacity back under the threshold: {} used of {} resilient ({} level)", level.usedBytes(),
+          level.resilientBytes(), level.level());
+    }
+    capacityOver = over;
+  }
+
+  /**
+   * Hysteresis: once over, usage stays over until it is below the threshold minus {@link
+   * #CAPACITY_HYSTERESIS} (so usage hovering at the threshold does not flap).
+   */
+  static boolean stillOver(ResilientCapacity.Level level, double threshold) {
+    if (!level.planned() || level.usedBytes() == 0) return false;
+    return level.usedBytes() >= Math.max(0, threshold - CAPACITY_HYSTERESIS) * level.resilientBytes();
+  }
+
+  /**
+   * EVENT CALL SITE "capacity over threshold": called once each time usage goes from at most
+   * {@code cairn.capacity.resilient-threshold} of the resilient capacity to above it (and at the
+   * first check of a new Curator singleton that finds it above). The cluster event stream
+   * ({@code ClusterEvents}) publishes the event here; until it exists, a WARN.
+   */
+  private void onCapacityOverThreshold(ResilientCapacity.Level level) {
+    ctx.getLog().warn("capacity over threshold: {} bytes used of {} bytes resilient capacity ({} level, {} failure(s) "
+        + "planned for; threshold {}): {}", level.usedBytes(), level.resilientBytes(), level.level(), level.failures(),
+        level.threshold(), level.reason());
+    publish(ClusterEvent.CAPACITY_OVER_THRESHOLD, ClusterEvent.Severity.WARNING, "capacity over threshold: "
+        + level.usedBytes() + " bytes used of " + level.resilientBytes() + " bytes of resilient capacity (" + level.level().label()
+        + " level, threshold " + Math.round(level.threshold() * 100) + "%)", Map.of("usedBytes", level.usedBytes(),
+        "resilientBytes", level.resilientBytes(), "level", level.level().label(), "threshold", level.threshold()));
+  }
+
   private Behavior<Command> onTaskDone(TaskDone d) {
     Assigned a = pending.get(d.egroupId());
     if (a != null && a.nodeId().equals(d.nodeId())) pending.remove(d.egroupId());
@@ -432,6 +649,6 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     long eta = toDo == 0 ? 0 : rate > 0 ? toDo / rate : -1;
     return new Status(List.copyOf(failed), missing, scansCompleted, scanning, lastScanEgroups, lastScanByNode,
         underReplicated, pending.size(), toDo, rebuildBytes, rate, eta, Map.copyOf(bytesByNode), failedTasks,
-        orphansRemoved, orphansWaiting, List.copyOf(lostDisks));
+        orphansRemoved, orphansWaiting, List.copyOf(lostDisks), List.copyOf(new TreeSet<>(chronos.keySet())));
   }
 }

@@ -1,6 +1,7 @@
 package io.cairn.actors.node;
 
 import io.cairn.config.HostPort;
+import io.cairn.datapath.placement.Candidate;
 import io.cairn.serialization.CairnSerializable;
 import java.util.List;
 
@@ -71,5 +72,10 @@ public record NodeInfo(
   /** Bytes used over the online disks. */
   public long usedBytes() {
     return disks.stream().filter(Disk::online).mapToLong(Disk::usedBytes).sum();
+  }
+
+  /** This node as placement math sees it: domains, capacity, used bytes, undrained OpLog bytes as its load. */
+  public Candidate asCandidate() {
+    return new Candidate(nodeId, block, rack, capacityBytes(), Math.max(0, usedBytes()), Math.max(0, oplogBytes));
   }
 }

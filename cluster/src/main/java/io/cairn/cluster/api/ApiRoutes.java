@@ -19,9 +19,15 @@ import io.cairn.actors.config.VDiskSpec;
 import io.cairn.actors.config.VolumeGroupSpec;
 import io.cairn.actors.node.NodeDirectory;
 import io.cairn.actors.node.NodeInfo;
+import io.cairn.actors.node.ReplicationFactors;
 import io.cairn.actors.vdisk.VDiskController;
 import io.cairn.cluster.node.NodeServices;
 import io.cairn.config.CairnSettings;
+import io.cairn.datapath.placement.Awareness;
+import io.cairn.datapath.placement.Candidate;
+import io.cairn.datapath.placement.FaultTolerance;
+import io.cairn.datapath.placement.Placement;
+import io.cairn.datapath.placement.ResilientCapacity;
 import io.cairn.datapath.replication.Faults;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +44,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -60,7 +67,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * {@code {"error": CODE, "message": TEXT}} with the matching HTTP status. The CLI is a client of it.
  *
  * <pre>
- * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal
+ * GET    /api/status                    node, cluster members (with their directory entries), disks, OpLog, cache, portal,
+ *                                       resilient capacity
  * GET    /api/vdisks                    every vDisk with its usage and the node running its controller
  * GET    /api/vdisks/{name}/extent-groups  its extent groups and where their replicas are
  * POST   /api/vdisks                    {"name", "size", "volumeGroup"?, "container"?, "logicalBlockSize"?, "readOnly"?}
@@ -84,6 +92,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * POST   /api/disks/{disk}/remove       planned removal: its replicas are moved off, then it is removed
  * PUT    /api/faults/disks/{disk}       {"mode": "error"|"hang"|"none", "hangMs"?} (tests; needs
  *                                       cairn.disk-health.fault-injection = on, else 403)
+ * GET    /api/fault-tolerance           failures tolerated per domain level (node, block, rack) and
+ *                                       component (data, OpLog, metadata), with reasons; resilient capacity
  * GET    /api/events                    the cluster event stream (text/event-stream; ?recent=N, ?kind=PREFIX)
  * GET    /api/events/recent             this node's buffered events, oldest first (?limit=N, ?kind=PREFIX)
  * GET    /api/faults/replication        this node's replication fault injection (tests; needs
@@ -138,6 +148,7 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
                 path("chap", () -> concat(
                     put(() -> entity(Unmarshaller.entityToString(), body -> reply(setChap(group, body)))),
                     delete(() -> reply(groupChange(group, r -> new ClusterConfig.ClearVolumeGroupChap(group, r)))))))))),
+        path("fault-tolerance", () -> get(() -> reply(faultTolerance()))),
         events.routes(),
         pathPrefix("rebuild", () -> concat(
             pathEnd(() -> get(() -> reply(rebuildStatus()))),
@@ -199,6 +210,116 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
     });
   }
 
+  /**
+   * Fault tolerance from the Curator's last scan (replica spread) and this node's view of the
+   * members, with the resilient capacity; see {@link FaultTolerance} for the definitions.
+   */
+  private CompletionStage<HttpResponse> faultTolerance() {
+    NodeServices.Services node = services();
+    CompletableFuture<Curator.FaultToleranceData> data = AskPattern.<Curator.Command, Curator.FaultToleranceData>ask(
+        node.curator(), Curator.GetFaultTolerance::new, TIMEOUT, system.scheduler()).toCompletableFuture();
+    return data.thenCombine(config(), (d, view) -> {
+      List<Candidate> live = liveCandidates();
+      int maxRf = ReplicationFactors.maxContainerRf(view);
+      FaultTolerance.Scan scan = d.scanId() == 0 ? null
+          : new FaultTolerance.Scan(d.data(), d.oplog(), "scan " + d.scanId(), d.incompleteReason());
+      FaultTolerance.Report report = FaultTolerance.compute(new FaultTolerance.Input(live, clusterMembers(), scan, maxRf));
+      Map<String, Object> out = new LinkedHashMap<>();
+      Map<String, Object> sj = new LinkedHashMap<>();
+      sj.put("id", d.scanId());
+      sj.put("completedAt", d.scanId() == 0 ? null : java.time.Instant.ofEpochMilli(d.completedAtMillis()).toString());
+      sj.put("shares", d.shares());
+      sj.put("reported", d.reported());
+      sj.put("unmapped", d.unmapped());
+      sj.put("complete", d.complete());
+      sj.put("incomplete", d.scanId() == 0 ? null : d.incompleteReason());
+      sj.put("note", d.note());
+      sj.put("extentGroups", d.data().items());
+      sj.put("openOplogEpisodes", d.oplog().items());
+      out.put("scan", sj);
+      out.put("members", clusterMembers());
+      out.put("liveNodes", live.size());
+      Map<String, Object> domains = new LinkedHashMap<>();
+      for (Awareness level : LEVELS) {
+        Map<String, Object> lj = new LinkedHashMap<>();
+        lj.put("count", live.stream().map(c -> Placement.domain(c, level)).distinct().count());
+        for (FaultTolerance.Component c : FaultTolerance.Component.values()) {
+          lj.put(c.name().toLowerCase(java.util.Locale.ROOT), toleranceJson(report.of(level, c)));
+        }
+        domains.put(level.label(), lj);
+      }
+      out.put("domains", domains);
+      out.put("capacity", capacityJson(ResilientCapacity.compute(live, maxRf, node.storage().settings().capacity()
+          .resilientThreshold()), true));
+      return ok(out);
+    });
+  }
+
+  /** Domain levels as operators read them: node, block, rack. */
+  private static final List<Awareness> LEVELS = List.of(Awareness.NODE, Awareness.BLOCK, Awareness.RACK);
+
+  private static Map<String, Object> toleranceJson(FaultTolerance.Tolerance t) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("failures", t.failures() == FaultTolerance.UNKNOWN ? null : t.failures());
+    out.put("reason", t.reason());
+    List<Map<String, Object>> limits = new ArrayList<>();
+    for (FaultTolerance.Limit l : t.limits()) {
+      Map<String, Object> lj = new LinkedHashMap<>();
+      lj.put("failures", l.failures() == FaultTolerance.UNKNOWN ? null : l.failures());
+      lj.put("reason", l.reason());
+      limits.add(lj);
+    }
+    out.put("limits", limits);
+    return out;
+  }
+
+  /** Resilient capacity at the awareness level (and with {@code byDomain}, at every level). */
+  private static Map<String, Object> capacityJson(ResilientCapacity.Summary s, boolean byDomain) {
+    ResilientCapacity.Level h = s.headline();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("replicationFactor", s.replicationFactor());
+    out.put("failuresPlannedFor", h.failures());
+    out.put("domain", s.awareness().label());
+    out.put("threshold", h.threshold());
+    levelJson(h, out);
+    if (byDomain) {
+      Map<String, Object> levels = new LinkedHashMap<>();
+      for (Awareness a : LEVELS) {
+        Map<String, Object> lj = new LinkedHashMap<>();
+        lj.put("worstDomains", s.levels().get(a).worst());
+        lj.put("worstBytes", s.levels().get(a).worstBytes());
+        levelJson(s.levels().get(a), lj);
+        levels.put(a.label(), lj);
+      }
+      out.put("byDomain", levels);
+    }
+    return out;
+  }
+
+  private static void levelJson(ResilientCapacity.Level l, Map<String, Object> out) {
+    out.put("totalBytes", l.totalBytes());
+    out.put("resilientBytes", l.resilientBytes());
+    out.put("usedBytes", l.usedBytes());
+    out.put("usedPercent", Double.isNaN(l.ratio()) ? null : Math.round(l.ratio() * 1000) / 10.0);
+    out.put("planned", l.planned());
+    out.put("overThreshold", l.overThreshold());
+    out.put("reason", l.reason());
+  }
+
+  /** The Up and reachable members with a directory entry, as placement math sees them. */
+  private List<Candidate> liveCandidates() {
+    return services().directory().get().members().stream().map(NodeInfo::asCandidate).toList();
+  }
+
+  /** Members the split-brain resolver counts for its majority: Up or Leaving, reachable or not. */
+  private int clusterMembers() {
+    int n = 0;
+    for (Member m : Cluster.get(system).state().getMembers()) {
+      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving()) n++;
+    }
+    return n;
+  }
+
   private CompletionStage<HttpResponse> startScan() {
     services().curator().tell(new Curator.StartScan("operator request"));
     return CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)
@@ -255,6 +376,8 @@ public final class ApiRoutes extends AllDirectives implements ManagementRoutePro
         containers.add(cj);
       }
       out.put("containers", containers);
+      out.put("capacity", capacityJson(ResilientCapacity.compute(liveCandidates(), ReplicationFactors.maxContainerRf(view),
+          settings.capacity().resilientThreshold()), false));
       Map<String, Object> replication = new LinkedHashMap<>();
       replication.put("endpoint", node.replication().endpoint().stats());
       replication.put("faultInjection", node.replication().faultInjection());

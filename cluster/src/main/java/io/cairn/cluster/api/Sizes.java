@@ -32,9 +32,6 @@ public final class Sizes {
 
   /** Formats bytes with the largest binary unit that keeps three significant digits. */
   public static String format(long bytes) {
-    if (bytes < 1024) return bytes + " B";
-    int unit = Math.min(UNITS.length(), (63 - Long.numberOfLeadingZeros(bytes)) / 10);
-    double v = bytes / Math.pow(1024, unit);
-    return String.format(Locale.ROOT, v >= 100 ? "%.0f %siB" : v >= 10 ? "%.1f %siB" : "%.2f %siB", v, UNITS.charAt(unit - 1));
+    return io.cairn.config.ByteSizes.format(bytes);
   }
 }

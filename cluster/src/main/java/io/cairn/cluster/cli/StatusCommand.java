@@ -33,8 +33,20 @@ public final class StatusCommand extends ClientOptions {
       JsonNode objects = s.get("objects");
       System.out.printf("objects: %d container(s), %d volume group(s), %d vDisk(s)%n",
           objects.get("containers").asInt(), objects.get("volumeGroups").asInt(), objects.get("vdisks").asInt());
+      if (s.has("capacity")) System.out.println("capacity: " + capacityLine(s.get("capacity")));
     }
     return r;
+  }
+
+  /** Usage against the resilient capacity, one line ({@code capacity} of GET /api/status or /api/fault-tolerance). */
+  static String capacityLine(JsonNode cap) {
+    JsonNode pct = cap.get("usedPercent");
+    return String.format(java.util.Locale.ROOT, "%s used of %s resilient (%s; %s level, RF%d after %d failure(s)), threshold %s: %s",
+        Sizes.format(cap.get("usedBytes").asLong()), Sizes.format(cap.get("resilientBytes").asLong()),
+        pct.isNull() ? "no resilient capacity" : FtStatusCommand.percent(pct.asDouble()), cap.get("domain").asText(),
+        cap.get("replicationFactor").asInt(), cap.get("failuresPlannedFor").asInt(),
+        FtStatusCommand.percent(cap.get("threshold").asDouble() * 100),
+        cap.get("overThreshold").asBoolean() ? "OVER THRESHOLD" : "ok");
   }
 
   /** The members table (one row per member, with its directory entry) and the availability domains. */

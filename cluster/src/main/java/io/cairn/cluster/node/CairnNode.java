@@ -298,8 +298,8 @@ public final class CairnNode implements AutoCloseable {
 
       // Self-healing: this node's Chronos runs the Curator's maps and re-replications.
       ActorRef<Chronos.Command> chronos = system.systemActorOf(Chronos.create(settings.node().id(), settings.curator(),
-          replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal"), "chronos",
-          Props.empty());
+          replicatedStore, placer, directoryView, settings.extentStore().egroupSizeBytes(), "jdbc-read-journal",
+          oplog::report), "chronos", Props.empty());
       // Disk health: offline on errors and timeouts, probes, operator clear and removal.
       ActorRef<Hades.Command> hades = system.systemActorOf(Behaviors.supervise(Hades.create(settings.node().id(),
               settings.diskHealth(), extentStore, diskHealth, () -> {
@@ -314,7 +314,8 @@ public final class CairnNode implements AutoCloseable {
           .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
           "scrubber", Props.empty());
       ActorRef<Curator.Command> curator = ClusterSingleton.get(system).init(SingletonActor.of(
-          Behaviors.supervise(Curator.create(settings.curator(), directoryView, settings.extentStore().egroupSizeBytes()))
+          Behaviors.supervise(Curator.create(settings.curator(), directoryView, settings.extentStore().egroupSizeBytes(),
+                  new Curator.CapacityWatch(settings.capacity().resilientThreshold(), factors::maxContainerRf)))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
           "curator"));
 

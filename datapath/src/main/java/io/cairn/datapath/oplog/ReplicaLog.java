@@ -332,6 +332,25 @@ public final class ReplicaLog implements AutoCloseable {
     return new ReplicaPage(out, unreadable, next);
   }
 
+  /**
+   * The episodes of which this log holds live records, by vDisk: {@code episodeOf} maps a record's
+   * episode and offset to the episode reported (supersede markers carry a sentinel episode).
+   */
+  public java.util.SortedMap<Long, java.util.SortedSet<Long>> heldEpisodes(java.util.function.LongBinaryOperator episodeOf) {
+    java.util.SortedMap<Long, java.util.SortedSet<Long>> out = new TreeMap<>();
+    lock.lock();
+    try {
+      vdisks.forEach((id, vd) -> {
+        for (Rec r : vd.live.values()) {
+          out.computeIfAbsent(id, k -> new java.util.TreeSet<>()).add(episodeOf.applyAsLong(r.episode, r.offset));
+        }
+      });
+    } finally {
+      lock.unlock();
+    }
+    return out;
+  }
+
   public Stats stats() {
     lock.lock();
     try {

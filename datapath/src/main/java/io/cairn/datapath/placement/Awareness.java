@@ -7,5 +7,10 @@ public enum Awareness {
   /** Replicas on distinct blocks: survives the loss of RF-1 blocks. */
   BLOCK,
   /** Replicas on distinct nodes only. */
-  NODE
+  NODE;
+
+  /** The level as operators read it: {@code node}, {@code block}, {@code rack}. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 }

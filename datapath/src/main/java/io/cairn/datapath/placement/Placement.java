@@ -227,7 +227,8 @@ public final class Placement {
     return z ^ (z >>> 31);
   }
 
-  private static String domain(Candidate c, Awareness a) {
+  /** The candidate's domain at level {@code a}: its rack, its block, or itself. */
+  public static String domain(Candidate c, Awareness a) {
     return switch (a) {
       case RACK -> c.rack();
       case BLOCK -> c.block();
@@ -235,7 +236,8 @@ public final class Placement {
     };
   }
 
-  private static int distinct(Collection<Candidate> candidates, Awareness a) {
+  /** How many distinct domains of level {@code a} the candidates are in. */
+  static int distinct(Collection<Candidate> candidates, Awareness a) {
     Set<String> s = new HashSet<>();
     for (Candidate c : candidates) s.add(domain(c, a));
     return s.size();

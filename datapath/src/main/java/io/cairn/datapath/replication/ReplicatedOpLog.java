@@ -116,12 +116,45 @@ public final class ReplicatedOpLog implements OpLog {
     final AtomicLong nextSeq = new AtomicLong(System.currentTimeMillis() << 20);
     final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
     final Map<Long, List<String>> episodePeers = new ConcurrentHashMap<>();
+    /**
+     * Every peer set each episode's records were sent to since the last trim (a replaced peer adds
+     * a set: records acknowledged before are on the old set only), with the highest write
+     * sequence sent to it; a set whose records are all trimmed is dropped.
+     */
+    final Map<Long, List<PeerSet>> episodeSets = new ConcurrentHashMap<>();
     final Set<String> peersEverUsed = ConcurrentHashMap.newKeySet();
     volatile long trimmedBelow;
     /** This node writes the vDisk (its controller runs here): only then may it trim the peers. */
     volatile boolean owned;
     /** The controller left this node ({@link #release}); set back by a take-over here. */
     volatile boolean released;
+  }
+
+  /** One peer set of an episode and the highest write sequence sent with it. */
+  private record PeerSet(List<String> peers, AtomicLong maxSeq) {}
+
+  /** Notes that record {@code seq} of the episode is sent to {@code peers}. */
+  private static void noteSet(VDisk vd, long episode, List<String> peers, long seq) {
+    List<PeerSet> sets = vd.episodeSets.computeIfAbsent(episode, e -> new java.util.concurrent.CopyOnWriteArrayList<>());
+    synchronized (sets) {
+      for (PeerSet ps : sets) {
+        if (ps.peers().equals(peers)) {
+          ps.maxSeq().accumulateAndGet(seq, Math::max);
+          return;
+        }
+      }
+      sets.add(new PeerSet(List.copyOf(peers), new AtomicLong(seq)));
+    }
+  }
+
+  /** Drops the peer sets whose every record is below {@code below} (trimmed). */
+  private static void pruneSets(VDisk vd, long below) {
+    vd.episodeSets.values().forEach(sets -> {
+      synchronized (sets) {
+        sets.removeIf(ps -> ps.maxSeq().get() < below);
+      }
+    });
+    vd.episodeSets.values().removeIf(List::isEmpty);
   }
 
   private VDisk vdisk(long vdiskId) {
@@ -171,6 +204,7 @@ public final class ReplicatedOpLog implements OpLog {
     List<CompletableFuture<Void>> all = new ArrayList<>(peers.size() + 1);
     all.add(localWrite.get());
     long placementEpisode = episode == SUPERSEDE_EPISODE ? offset >>> EPISODE_SHIFT : episode;
+    noteSet(vd, placementEpisode, peers, seq);
     for (String peer : peers) {
       all.add(sendWithReplacement(vdiskId, vd, rf, placementEpisode, episode, seq, offset, payload, peer, 0));
     }
@@ -192,6 +226,7 @@ public final class ReplicatedOpLog implements OpLog {
           String replacement;
           try {
             replacement = replace(vdiskId, vd, rf, placementEpisode, peer);
+            noteSet(vd, placementEpisode, vd.episodePeers.getOrDefault(placementEpisode, List.of()), seq);
           } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new VDiskIoException(VDiskIoException.Kind.WRITE_ERROR,
                 "vDisk " + vdiskId + ": replica copy failed on " + peer + " (" + unwrap(err).getMessage()
@@ -263,6 +298,99 @@ public final class ReplicatedOpLog implements OpLog {
     return vd == null ? Map.of() : new TreeMap<>(vd.episodePeers);
   }
 
+  /**
+   * The nodes holding one open OpLog episode's copies: this node (the writer) and one peer set the
+   * episode's records were sent to. An episode whose peer was replaced has one entry per peer set
+   * that still holds untrimmed records (the records acknowledged before the replacement are on
+   * the old set only).
+   *
+   * @param rf copies each record gets (the vDisk's replication factor)
+   * @param nodes this node first, then the set's peers
+   */
+  public record EpisodeCopies(long vdiskId, long episode, int rf, List<String> nodes) {
+    public EpisodeCopies {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * An episode of another writer's vDisk whose records this node's replica log holds (what is left
+   * of a dead writer's undrained episodes is only there).
+   *
+   * @param rf the vDisk's replication factor as this node knows it
+   */
+  public record HeldEpisode(long vdiskId, long episode, int rf) {}
+
+  /**
+   * What this node's OpLog says of where acknowledged, undrained writes are, for the
+   * fault-tolerance status.
+   *
+   * @param open {@link #openEpisodes}
+   * @param writing the replicated vDisks this node writes now (owned, not released), drained or
+   *     not: what the replica logs still hold of them is this node's to report (or drained, and
+   *     about to be trimmed)
+   * @param held {@link #heldEpisodes}
+   */
+  public record OpLogReport(List<EpisodeCopies> open, List<Long> writing, List<HeldEpisode> held) {
+    public static final OpLogReport EMPTY = new OpLogReport(List.of(), List.of(), List.of());
+
+    public OpLogReport {
+      open = List.copyOf(open);
+      writing = List.copyOf(writing);
+      held = List.copyOf(held);
+    }
+  }
+
+  /** {@link OpLogReport} now. Any thread; no I/O. */
+  public OpLogReport report() {
+    List<Long> writing = new ArrayList<>();
+    vdisks.forEach((id, vd) -> {
+      if (vd.owned && !vd.released && cluster.replicationFactor(id) > 1) writing.add(id);
+    });
+    writing.sort(null);
+    return new OpLogReport(openEpisodes(), writing, heldEpisodes());
+  }
+
+  /**
+   * The copy sets of the episodes of every replicated vDisk this node writes (owns, not released)
+   * whose OpLog holds undrained bytes: where acknowledged writes not yet in the extent store are,
+   * for the fault-tolerance status. Each peer set used since the episode's last trim is one entry.
+   * Any thread; no I/O.
+   */
+  public List<EpisodeCopies> openEpisodes() {
+    List<EpisodeCopies> out = new ArrayList<>();
+    vdisks.forEach((id, vd) -> {
+      int rf = cluster.replicationFactor(id);
+      if (rf <= 1 || !vd.owned || vd.released || local.undrainedBytes(id) == 0) return;
+      new TreeMap<>(vd.episodeSets).forEach((episode, sets) -> {
+        for (PeerSet ps : List.copyOf(sets)) {
+          List<String> nodes = new ArrayList<>(ps.peers().size() + 1);
+          nodes.add(self);
+          nodes.addAll(ps.peers());
+          out.add(new EpisodeCopies(id, episode, rf, nodes));
+        }
+      });
+    });
+    return out;
+  }
+
+  /**
+   * The episodes this node's replica log holds records of, for vDisks this node does not write now
+   * (a writer's own copies are in its OpLog, reported by {@link #openEpisodes}). Any thread; no I/O.
+   */
+  public List<HeldEpisode> heldEpisodes() {
+    List<HeldEpisode> out = new ArrayList<>();
+    replicaLog.heldEpisodes((episode, offset) -> episode == SUPERSEDE_EPISODE ? offset >>> EPISODE_SHIFT : episode)
+        .forEach((vdiskId, episodes) -> {
+          VDisk vd = vdisks.get(vdiskId);
+          if (vd != null && vd.owned && !vd.released) return;
+          int rf = cluster.replicationFactor(vdiskId);
+          if (rf <= 1) return;
+          for (long e : episodes) out.add(new HeldEpisode(vdiskId, e, rf));
+        });
+    return out;
+  }
+
   // ==== take-over =================================================================================
 
   /**
@@ -307,7 +435,7 @@ public final class ReplicatedOpLog implements OpLog {
           return append(vdiskId, r.offset(), data).whenComplete((y, e) -> data.release());
         });
       }
-      return chain.thenCompose(x -> trimEverywhere(vdiskId, peers, firstNew));
+      return chain.thenCompose(x -> trimEverywhere(vdiskId, peers, firstNew)).thenRun(() -> pruneSets(vd, firstNew));
     });
   }
 
@@ -345,6 +473,7 @@ public final class ReplicatedOpLog implements OpLog {
           });
         }
         vd.trimmedBelow = below;
+        pruneSets(vd, below);
       }
     } catch (RuntimeException e) {
       LOG.warn("replica trim pass failed", e);

@@ -149,6 +149,26 @@ class ReplicatedOpLogTest {
   }
 
   @Test
+  void shouldReportTheCopiesOfEveryOpenEpisodeOfAnOwnedVDisk() throws Exception {
+    rf.put(7L, 2);
+    ReplicatedOpLog a = nodes.get("a").oplog;
+    write(a, 7, 4096, random(4, 4096));
+    write(a, 7, (1L << 30) + 4096, random(5, 4096)); // episode 1
+    write(a, 1, 0, random(6, 4096)); // RF1: not replicated, not reported
+    List<ReplicatedOpLog.EpisodeCopies> open = a.openEpisodes();
+    assertEquals(List.of(0L, 1L), open.stream().map(ReplicatedOpLog.EpisodeCopies::episode).toList(), open.toString());
+    for (ReplicatedOpLog.EpisodeCopies e : open) {
+      assertEquals(7, e.vdiskId());
+      assertEquals(2, e.rf());
+      assertEquals("a", e.nodes().get(0), "the writer first");
+      assertEquals(a.episodePeers(7).get(e.episode()), e.nodes().subList(1, 2), "then the episode's peer");
+    }
+    assertEquals(List.of(), nodes.get("b").oplog.openEpisodes(), "a peer does not report what it holds for others");
+    a.release(7);
+    assertEquals(List.of(), a.openEpisodes(), "a released vDisk is the next owner's");
+  }
+
+  @Test
   void shouldKeepAnRf1VDiskLocal() throws Exception {
     byte[] d = random(3, 4096);
     write(nodes.get("a").oplog, 1, 0, d);
@@ -168,6 +188,28 @@ class ReplicatedOpLogTest {
     byte[] second = random(5, 4096);
     write(nodes.get("a").oplog, 7, 8192, second);
     assertEquals(List.of(other), holders(7, 8192, second), "re-sent to the remaining node");
+  }
+
+  @Test
+  void shouldReportEveryPeerSetOfAnEpisodeWhosePeerWasReplacedAndWhatPeersHold() throws Exception {
+    rf.put(7L, 2);
+    ReplicatedOpLog a = nodes.get("a").oplog;
+    byte[] first = random(4, 4096);
+    write(a, 7, 0, first);
+    String peer = holders(7, 0, first).get(0);
+    String other = peer.equals("b") ? "c" : "b";
+    fx.endpoints.get("a").faults().dropTo(Set.of(peer));
+    write(a, 7, 8192, random(5, 4096));
+    // The first write is on {a, peer} only, the second on {a, other}: both sets are reported.
+    List<List<String>> sets = a.openEpisodes().stream().map(ReplicatedOpLog.EpisodeCopies::nodes).toList();
+    assertEquals(List.of(List.of("a", peer), List.of("a", other)), sets, "every peer set since the trim, oldest first");
+    // Each peer's replica log holds episode 0 of vDisk 7 for writer a.
+    for (String n : List.of(peer, other)) {
+      assertEquals(List.of(new ReplicatedOpLog.HeldEpisode(7, 0, 2)), nodes.get(n).oplog.heldEpisodes(), n);
+    }
+    assertEquals(List.of(), a.heldEpisodes(), "the writer's own records are in its OpLog, not reported as held");
+    assertEquals(List.of(7L), a.report().writing(), "the writer says which vDisks it writes");
+    assertEquals(List.of(), nodes.get(other).oplog.report().writing());
   }
 
   @Test
