@@ -598,8 +598,8 @@ public final class Curator extends AbstractBehavior<Curator.Command> {
     ctx.getLog().warn("capacity over threshold: {} bytes used of {} bytes resilient capacity ({} level, {} failure(s) "
         + "planned for; threshold {}): {}", level.usedBytes(), level.resilientBytes(), level.level(), level.failures(),
         level.threshold(), level.reason());
-    publish(ClusterEvent.CAPACITY_OVER_THRESHOLD, ClusterEvent.Severity.WARNING, "capacity over threshold: "
-        + level.usedBytes() + " bytes used of " + level.resilientBytes() + " bytes of resilient capacity (" + level.level().label()
+    publish(ClusterEvent.CAPACITY_OVER_THRESHOLD, ClusterEvent.Severity.WARNING, "usage above the resilient-capacity "
+        + "threshold: " + level.usedBytes() + " bytes used of " + level.resilientBytes() + " bytes of resilient capacity (" + level.level().label()
         + " level, threshold " + Math.round(level.threshold() * 100) + "%)", Map.of("usedBytes", level.usedBytes(),
         "resilientBytes", level.resilientBytes(), "level", level.level().label(), "threshold", level.threshold()));
   }

@@ -177,5 +177,10 @@ class CuratorFaultToleranceTest {
       kit.createTestProbe().expectNoMessage(Duration.ofMillis(3500)); // over for three checks: one warning
       return null;
     });
+    List<io.cairn.actors.events.SequencedEvent> events = io.cairn.actors.events.ClusterEvents.get(kit.system())
+        .recent(100, "capacity.", Duration.ofSeconds(5)).toCompletableFuture().join();
+    assertEquals(1, events.size(), "one capacity.over-threshold event: " + events);
+    assertEquals(16L << 30, ((Number) events.get(0).event().details().get("usedBytes")).longValue());
+    assertTrue(List.of("node", "block", "rack").contains(events.get(0).event().details().get("level")), events.toString());
   }
 }
