@@ -206,7 +206,7 @@ public final class ReplicatedOpLog implements OpLog {
     long placementEpisode = episode == SUPERSEDE_EPISODE ? offset >>> EPISODE_SHIFT : episode;
     noteSet(vd, placementEpisode, peers, seq);
     for (String peer : peers) {
-      all.add(sendWithReplacement(vdiskId, vd, rf, placementEpisode, episode, seq, offset, payload, peer, 0));
+      all.add(sendWithReplacement(vdiskId, vd, rf, placementEpisode, episode, seq, offset, payload, peer, 0, peers));
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> {
       vd.inFlight.remove(seq);
@@ -214,8 +214,13 @@ public final class ReplicatedOpLog implements OpLog {
     }).exceptionallyCompose(err -> CompletableFuture.failedFuture(VDiskIoException.of(unwrap(err))));
   }
 
+  /**
+   * Sends one copy to {@code peer}; when it fails, to a replacement, at most {@link
+   * #MAX_REPLACEMENTS} times. {@code sentTo}: every peer this write went to so far (never a
+   * replacement).
+   */
   private CompletableFuture<Void> sendWithReplacement(long vdiskId, VDisk vd, int rf, long placementEpisode,
-      long episode, long seq, long offset, ByteBuf payload, String peer, int attempt) {
+      long episode, long seq, long offset, ByteBuf payload, String peer, int attempt, List<String> sentTo) {
     vd.peersEverUsed.add(peer);
     return client.replicate(peer, vdiskId, episode, seq, offset, payload.duplicate())
         .exceptionallyCompose(err -> {
@@ -225,7 +230,7 @@ public final class ReplicatedOpLog implements OpLog {
           }
           String replacement;
           try {
-            replacement = replace(vdiskId, vd, rf, placementEpisode, peer);
+            replacement = replace(vdiskId, vd, rf, placementEpisode, peer, sentTo);
             noteSet(vd, placementEpisode, vd.episodePeers.getOrDefault(placementEpisode, List.of()), seq);
           } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new VDiskIoException(VDiskIoException.Kind.WRITE_ERROR,
@@ -234,8 +239,10 @@ public final class ReplicatedOpLog implements OpLog {
           }
           LOG.warn("vDisk {} episode {}: OpLog copy on {} failed ({}); re-sent to {}", vdiskId, placementEpisode, peer,
               unwrap(err).getMessage(), replacement);
+          List<String> next = new ArrayList<>(sentTo);
+          next.add(replacement);
           return sendWithReplacement(vdiskId, vd, rf, placementEpisode, episode, seq, offset, payload, replacement,
-              attempt + 1);
+              attempt + 1, List.copyOf(next));
         });
   }
 
@@ -249,11 +256,21 @@ public final class ReplicatedOpLog implements OpLog {
   }
 
   /** Replaces a failed peer of the episode; returns the new one. */
-  private synchronized String replace(long vdiskId, VDisk vd, int rf, long episode, String failed) {
+  /**
+   * A peer for the write that {@code failed} on (it went to {@code sentTo} so far). When a write in
+   * flight with it already replaced {@code failed} in the episode, that replacement: the writes of
+   * one episode whose common peer fails all follow the first one's choice.
+   */
+  private synchronized String replace(long vdiskId, VDisk vd, int rf, long episode, String failed, List<String> sentTo) {
     List<String> current = new ArrayList<>(vd.episodePeers.getOrDefault(episode, List.of()));
-    current.remove(failed);
     Set<String> live = new HashSet<>();
     for (Candidate c : cluster.candidates()) live.add(c.nodeId());
+    if (!current.contains(failed)) {
+      for (String p : current) {
+        if (!sentTo.contains(p) && live.contains(p)) return p;
+      }
+    }
+    current.remove(failed);
     current.removeIf(p -> !live.contains(p));
     List<String> added = choose(vdiskId, episode, rf, Set.of(failed), current);
     if (added.isEmpty()) throw new IllegalStateException("no replacement for " + failed);

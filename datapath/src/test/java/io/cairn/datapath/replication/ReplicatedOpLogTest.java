@@ -190,6 +190,30 @@ class ReplicatedOpLogTest {
     assertEquals(List.of(other), holders(7, 8192, second), "re-sent to the remaining node");
   }
 
+  /** Writes in flight together whose common peer fails: the first failure replaces it, the others follow the replacement. */
+  @Test
+  void shouldResendConcurrentWritesWhosePeerFailsToItsOneReplacement() throws Exception {
+    rf.put(8L, 2);
+    byte[] first = random(6, 4096);
+    write(nodes.get("a").oplog, 8, 0, first);
+    String peer = holders(8, 0, first).get(0);
+    String other = peer.equals("b") ? "c" : "b";
+    fx.endpoints.get("a").faults().dropTo(Set.of(peer));
+
+    List<java.util.concurrent.CompletableFuture<Void>> inFlight = new ArrayList<>();
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      byte[] d = random(100 + i, 4096);
+      data.add(d);
+      ByteBuf b = Unpooled.wrappedBuffer(d);
+      inFlight.add(nodes.get("a").oplog.append(8, 8192L * (i + 1), b).whenComplete((v, e) -> b.release()));
+    }
+    for (int i = 0; i < inFlight.size(); i++) {
+      inFlight.get(i).get(30, TimeUnit.SECONDS); // none fails: each is re-sent to the one replacement
+      assertEquals(List.of(other), holders(8, 8192L * (i + 1), data.get(i)), "write " + i);
+    }
+  }
+
   @Test
   void shouldReportEveryPeerSetOfAnEpisodeWhosePeerWasReplacedAndWhatPeersHold() throws Exception {
     rf.put(7L, 2);
