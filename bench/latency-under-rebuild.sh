@@ -75,12 +75,17 @@ for _ in $(seq 600); do
   [ "$n" -ge "$egroups" ] && break
   sleep 1
 done
-for _ in $(seq 240); do
-  u=0
-  for i in 1 2 3 4; do u=$((u + $(curl -sf "$(api "$i")/api/status" | json 'd["oplog"]["undrainedBytes"]'))); done
-  [ "$u" -eq 0 ] && break
-  sleep 0.5
-done
+# Waits (at most 3 min) until the given nodes' OpLogs are drained.
+quiesce() {
+  for _ in $(seq 360); do
+    local u=0 i
+    for i in "$@"; do u=$((u + $(curl -sf "$(api "$i")/api/status" | json 'd["oplog"]["undrainedBytes"]' || echo 0))); done
+    [ "$u" -eq 0 ] && return 0
+    sleep 0.5
+  done
+  echo "(OpLogs still draining after 3 min)" >&2
+}
+quiesce 1 2 3 4
 on4=$(curl -sf "$(api 1)/api/vdisks/bench/extent-groups" | json 'sum(1 for e in d if any(r["node"]=="node-4" for r in e["replicas"]))')
 
 qemu-nbd -f raw --cache=none --persistent -k "$work/nbd.sock" "$url" &
@@ -118,7 +123,7 @@ for _ in $(seq 480); do
   [ "$(pending_tasks)" -gt 0 ] && break
   sleep 0.25
 done
-kill -INT "$absorb" 2>/dev/null; wait "$absorb" 2>/dev/null || true
+kill -INT "$absorb" 2>/dev/null; wait "$absorb" 2>/dev/null || true # fio writes its report on SIGINT
 absorb_err=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0].get("total_err", 0))' "$work/absorb.json" 2>/dev/null || echo "?")
 echo "the load during the rebuild ..." >&2
 before=$(curl -sf "$(api 1)/api/rebuild" | json 'd["rebuild"]["bytesReprotected"]')
@@ -132,6 +137,7 @@ for _ in $(seq 600); do
   [ "$(pending_tasks)" -eq 0 ] && break
   sleep 1
 done
+quiesce 1 2 3 # what the OpLogs held back while extent groups were re-protected drains first
 read -r post50 post99 post999 post_iops post_err < <(load)
 
 printf '\n%-26s %10s %10s %10s %8s %7s\n' "4 KiB random writes" "p50 us" "p99 us" "p99.9 us" "IOPS" "errors"
