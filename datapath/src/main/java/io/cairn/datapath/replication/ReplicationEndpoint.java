@@ -121,6 +121,13 @@ public final class ReplicationEndpoint implements AutoCloseable {
   /** How often the poll thread checks its peers against the directory. */
   static final long PEER_CHECK_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
   /**
+   * Keepalive timeouts between this node's own driver and client (both on the poll thread), and
+   * the client conductor's service interval: far beyond any stall a live process has. With Aeron's
+   * 10 s defaults a 20 s stall of a starved node closed its client for good (every later send
+   * failed with "Aeron client is closed"). Peers are still judged by {@code peerLivenessTimeoutNs}.
+   */
+  static final long IN_PROCESS_LIVENESS_NS = TimeUnit.MINUTES.toNanos(10);
+  /**
    * Park of a poll or driver thread that had work within {@link #ACTIVE_WINDOW_NS}: at 50 us a
    * 4 KiB RF2 write at queue depth 1 takes about 1.1 ms here, and a busy node's polling threads
    * wake about 10^4 times a second (shorter parks cost more CPU than they save latency on 2 cores).
@@ -229,6 +236,11 @@ public final class ReplicationEndpoint implements AutoCloseable {
         .mtuLength(settings.mtuLength())
         .publicationConnectionTimeoutNs(settings.peerLivenessTimeoutNs())
         .imageLivenessTimeoutNs(Math.max(settings.peerLivenessTimeoutNs(), TimeUnit.SECONDS.toNanos(1)))
+        // Driver and client run on the one poll thread: neither can outlive the other, so their
+        // keepalives guard nothing. A stalled process (a long GC, a starved machine) would only
+        // make each declare the other dead and close the client for good.
+        .clientLivenessTimeoutNs(IN_PROCESS_LIVENESS_NS)
+        .publicationUnblockTimeoutNs(IN_PROCESS_LIVENESS_NS + TimeUnit.MINUTES.toNanos(1))
         .errorHandler(t -> LOG.warn("Aeron media driver of {}: {}", node, t.toString()));
     driver = MediaDriver.launch(ctx);
     driverInvoker = driver.sharedAgentInvoker();
@@ -236,6 +248,7 @@ public final class ReplicationEndpoint implements AutoCloseable {
         .aeronDirectoryName(driver.aeronDirectoryName())
         .useConductorAgentInvoker(true)
         .driverAgentInvoker(driverInvoker)
+        .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(IN_PROCESS_LIVENESS_NS))
         .errorHandler(t -> LOG.warn("Aeron client of {}: {}", node, t.toString())));
     String channel = new PeerDirectory.PeerAddress(settings.bindHost(), settings.port()).channel();
     clientInvoker = aeron.conductorAgentInvoker();

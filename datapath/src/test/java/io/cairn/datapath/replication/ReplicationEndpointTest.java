@@ -365,6 +365,28 @@ class ReplicationEndpointTest {
     await(client.trim("b", 1, 2));
   }
 
+  /** A stall of the poll thread beyond Aeron's 10 s keepalive defaults leaves the node's own client working. */
+  @Test
+  void shouldServeAgainAfterItsPollThreadStalledLongerThanAeronsKeepaliveDefaults() throws Exception {
+    long liveness = TimeUnit.SECONDS.toNanos(30); // the peers tolerate the stall; only b's own driver and client are tested
+    ReplicationEndpoint a = fx.start("a", 0, s -> s.withPeerLivenessTimeoutNs(liveness).withRequestTimeoutNs(TimeUnit.SECONDS.toNanos(30)));
+    fx.start("b", 1, s -> s.withPeerLivenessTimeoutNs(liveness));
+    ReplicationClient client = new ReplicationClient(a);
+    await(client.createEgroup("b", 1, null));
+
+    java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+    fx.stalls.put("b", stall);
+    CompletableFuture<Void> stalling = client.trim("b", 1, 1); // b's poll thread stops in its lookup
+    Thread.sleep(12_000);
+    fx.stalls.remove("b");
+    stall.countDown();
+    stalling.get(30, TimeUnit.SECONDS);
+    byte[] data = random(7, 4096);
+    client.writeEgroup("b", 1, 0, buf(data)).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(data, java.util.Arrays.copyOfRange(fx.handlers.get("b").egroups.get(1L), 0, 4096));
+    await(client.trim("b", 1, 2));
+  }
+
   @Test
   void shouldRejectAPayloadLargerThanAFrame() throws Exception {
     ReplicationEndpoint a = fx.start("a", 0);
