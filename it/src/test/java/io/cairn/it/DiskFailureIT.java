@@ -1,6 +1,8 @@
 package io.cairn.it;
 
 import static io.cairn.it.LocalClusterRun.await;
+import static io.cairn.it.LocalClusterRun.distinctNodes;
+import static io.cairn.it.LocalClusterRun.holds;
 import static io.cairn.it.LocalClusterRun.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,11 +128,5 @@ class DiskFailureIT {
         .orElseThrow().path("disks").get(0).path("state").asText();
   }
 
-  private static long distinctNodes(JsonNode egroup) {
-    return stream(egroup.get("replicas")).map(r -> r.get("node").asText()).distinct().count();
-  }
 
-  private static boolean holds(JsonNode egroup, String node) {
-    return stream(egroup.get("replicas")).anyMatch(r -> r.get("node").asText().equals(node));
-  }
 }

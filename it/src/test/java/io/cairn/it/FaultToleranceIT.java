@@ -1,6 +1,7 @@
 package io.cairn.it;
 
 import static io.cairn.it.LocalClusterRun.await;
+import static io.cairn.it.LocalClusterRun.distinctNodes;
 import static io.cairn.it.LocalClusterRun.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,7 +169,4 @@ class FaultToleranceIT {
     return out;
   }
 
-  private static long distinctNodes(JsonNode egroup) {
-    return stream(egroup.get("replicas")).map(r -> r.get("node").asText()).distinct().count();
-  }
 }

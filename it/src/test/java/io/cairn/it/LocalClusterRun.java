@@ -307,6 +307,16 @@ final class LocalClusterRun {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
+  /** Distinct nodes holding a replica of an egroup of {@code GET /api/vdisks/{name}/extent-groups}. */
+  static long distinctNodes(JsonNode egroup) {
+    return stream(egroup.get("replicas")).map(r -> r.get("node").asText()).distinct().count();
+  }
+
+  /** Whether {@code node} holds a replica of that egroup. */
+  static boolean holds(JsonNode egroup, String node) {
+    return stream(egroup.get("replicas")).anyMatch(r -> r.get("node").asText().equals(node));
+  }
+
   static Stream<JsonNode> stream(JsonNode array) {
     List<JsonNode> out = new ArrayList<>();
     array.forEach(out::add);

@@ -2,6 +2,8 @@ package io.cairn.it;
 
 import static io.cairn.it.LocalClusterRun.IQN;
 import static io.cairn.it.LocalClusterRun.await;
+import static io.cairn.it.LocalClusterRun.distinctNodes;
+import static io.cairn.it.LocalClusterRun.holds;
 import static io.cairn.it.LocalClusterRun.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,11 +133,5 @@ class RebuildIT {
     return stream(c.get(1, "/api/vdisks/healed/extent-groups")).filter(e -> holds(e, node)).count();
   }
 
-  private static long distinctNodes(JsonNode egroup) {
-    return stream(egroup.get("replicas")).map(r -> r.get("node").asText()).distinct().count();
-  }
 
-  private static boolean holds(JsonNode egroup, String node) {
-    return stream(egroup.get("replicas")).anyMatch(r -> r.get("node").asText().equals(node));
-  }
 }

@@ -50,35 +50,37 @@ public final class DiskCommand extends ClientOptions {
     t.print();
   }
 
-  @Command(name = "clear", description = "Bring a disk held offline (or being removed) back online, once it passes a probe.")
-  static final class Clear extends ClientOptions {
+  /** A change of one disk, sent to that disk's node: POST api/disks/DISK/ACTION; prints the node's disks. */
+  abstract static class DiskAction extends ClientOptions {
     @Parameters(index = "0", description = "Node id.")
     String node;
 
     @Parameters(index = "1", description = "Disk id.")
     String disk;
 
+    abstract String action();
+
     @Override
     protected ApiClient.Response run(ApiClient client) throws ApiClient.CallFailed {
-      ApiClient.Response r = nodeClient(client, node).post("api/disks/" + disk + "/clear", Map.of());
+      ApiClient.Response r = nodeClient(client, node).post("api/disks/" + disk + "/" + action(), Map.of());
       if (human()) printDisks(node, r.body());
       return r;
     }
   }
 
-  @Command(name = "remove", description = "Planned removal of a disk: its replicas are moved to other disks, then it is removed.")
-  static final class Remove extends ClientOptions {
-    @Parameters(index = "0", description = "Node id.")
-    String node;
-
-    @Parameters(index = "1", description = "Disk id.")
-    String disk;
-
+  @Command(name = "clear", description = "Bring a disk held offline (or being removed) back online, once it passes a probe.")
+  static final class Clear extends DiskAction {
     @Override
-    protected ApiClient.Response run(ApiClient client) throws ApiClient.CallFailed {
-      ApiClient.Response r = nodeClient(client, node).post("api/disks/" + disk + "/remove", Map.of());
-      if (human()) printDisks(node, r.body());
-      return r;
+    String action() {
+      return "clear";
+    }
+  }
+
+  @Command(name = "remove", description = "Planned removal of a disk: its replicas are moved to other disks, then it is removed.")
+  static final class Remove extends DiskAction {
+    @Override
+    String action() {
+      return "remove";
     }
   }
 }
